@@ -1,0 +1,5 @@
+"""`python -m specdsl`."""
+
+from specdsl.cli import main
+
+raise SystemExit(main())

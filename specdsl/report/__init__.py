@@ -1,0 +1,1 @@
+"""Report formats: terminal table, JSON, Markdown, JUnit."""

@@ -1,0 +1,1 @@
+"""Z3 backend: bounded model checking, k-induction, PDR and lasso search over the IR."""

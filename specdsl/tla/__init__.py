@@ -1,0 +1,1 @@
+"""TLA+ backend: emit modules and configurations from the IR, run TLC, parse its output."""
