@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from specdsl.ir import (
     Action,
@@ -59,10 +60,7 @@ class State(Mapping[str, Value]):
     values: tuple[Value, ...]
 
     def __getitem__(self, name: str) -> Value:
-        try:
-            return self.values[self.names.index(name)]
-        except ValueError:
-            raise KeyError(name) from None
+        return self.values[_index_of(self.names)[name]]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names)
@@ -77,7 +75,16 @@ class State(Mapping[str, Value]):
         return isinstance(other, State) and self.values == other.values and self.names == other.names
 
     def replace(self, changes: Mapping[str, Value]) -> State:
-        return State(self.names, tuple(changes.get(n, v) for n, v in zip(self.names, self.values)))
+        values = list(self.values)
+        index = _index_of(self.names)
+        for name, value in changes.items():
+            values[index[name]] = value
+        return State(self.names, tuple(values))
+
+
+@lru_cache(maxsize=64)
+def _index_of(names: tuple[str, ...]) -> dict[str, int]:
+    return {n: i for i, n in enumerate(names)}
 
 
 def make_state(system: System, values: Mapping[str, Value]) -> State:
