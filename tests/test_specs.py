@@ -10,13 +10,20 @@ from pathlib import Path
 import pytest
 from oracle import StateGraph, explore, safety_verdict
 
+from specdsl.ir import Tag
 from specdsl.loader import find_specs, load_system
 
 SPECS = Path(__file__).parent.parent / "specs"
 
 # ../shared/domain/swapin-race.md, "Verdicts the history supports" (V = violated).
 PROPERTIES = (
-    "NoStaleMap", "CountSane", "NoLostData", "NoLeak", "FaultCompletes", "FaultCompletesRT", "BoundedRetries",
+    "NoStaleMap",
+    "CountSane",
+    "NoLostData",
+    "NoLeak",
+    "FaultCompletes",
+    "FaultCompletesRT",
+    "BoundedRetries",
 )
 DOMAIN_TABLE = {
     "baseline": "V.V....",
@@ -65,16 +72,31 @@ def test_every_witness_is_reachable(name):
 
 
 def test_baseline_race_is_the_one_from_the_commit_message():
-    """T0 reads the slot, T1 maps and frees it, the user writes, reclaim reuses the
-    slot, T0's pte_same() passes and it maps its stale page."""
+    """The shortest race: T0 reads the slot after T1's swap_free() (zram returns
+    junk), reclaim reuses the slot, T0's pte_same() passes and it maps junk."""
     g = graph("baseline")
     verdict, depth = safety_verdict(g, g.system.property("NoStaleMap"))
     assert verdict == "violated"
     bad = g.first(lambda s: not _holds(g, "NoStaleMap", s))
-    labels = [g.parent[s][1].action.label for s in g.path_to(bad)[1:]]
-    assert labels.index("swap_out") > labels.index("write") > labels.index("map")
-    assert labels[-1] == "map"
+    steps = [g.parent[s][1] for s in g.path_to(bad)[1:]]
+    labels = [ga.action.label for ga in steps]
+    assert labels[-1] == "map" and "swap_out" in labels
+    first_map = labels.index("map")
+    assert steps[first_map].instance != steps[-1].instance
+    assert first_map < labels.index("swap_out")
     assert safety_verdict(g, g.system.property("NoLostData")) == ("violated", depth)
+
+
+def test_baseline_also_maps_an_old_version_after_a_user_write():
+    """The first trace of the commit message: T0 read the slot before it was freed,
+    the user wrote to T1's page, reclaim reused the slot; T0 maps the old content."""
+    g = graph("baseline")
+    old = g.first(
+        lambda s: any(s["pte"] == Tag("Present", f) and s["frame_data"].get(f) < s["latest"] for f in (1, 2))
+    )
+    assert old is not None
+    labels = [g.parent[s][1].action.label for s in g.path_to(old)[1:]]
+    assert labels.index("write") < labels.index("swap_out") < len(labels) - 1
 
 
 @pytest.mark.parametrize("name", ["baseline", "prepare_timeout", "pte_marker_locked"])
