@@ -1,0 +1,65 @@
+"""`specdsl lint`: parse and check specs, print every error, optionally dump the IR.
+
+Protocols are checked fully.  A library found in a directory is only parsed:
+it may refer to processes that the files importing it define, so it cannot be
+checked on its own (its importers check it).
+"""
+
+from __future__ import annotations
+
+import pathlib
+import sys
+from collections.abc import Mapping, Sequence
+
+from specdsl.errors import Diagnostic, SpecError
+from specdsl.imports import parse_file
+from specdsl.ir import Span
+from specdsl.irdump import dump
+from specdsl.loader import declares_protocol, load_system
+
+
+def _files(paths: Sequence[str]) -> list[tuple[str, bool]]:
+    """(file, is a protocol) for every file to lint, in order."""
+    out = []
+    for p in paths:
+        path = pathlib.Path(p)
+        if path.is_dir():
+            out += [(str(f), declares_protocol(f)) for f in sorted(path.glob("*.sw")) if f.is_file()]
+        elif path.exists():
+            out.append((p, declares_protocol(path)))
+        else:
+            raise SpecError([Diagnostic(Span(p, 0, 0), "no such file or directory")])
+    return out
+
+
+def lint_file(file: str, protocol: bool, overrides: Mapping[str, int], dump_ir: bool) -> list[Diagnostic]:
+    try:
+        if not protocol:
+            parse_file(file)
+            return []
+        system = load_system(file, overrides)
+        if dump_ir:
+            sys.stdout.write(dump(system))
+        return []
+    except SpecError as e:
+        return e.diagnostics
+    except RecursionError:
+        return [Diagnostic(Span(file, 0, 0), "the spec is too deeply nested to check")]
+    except Exception as e:  # a checker bug must still not print a traceback at the user
+        return [Diagnostic(Span(file, 0, 0), f"internal error while checking: {type(e).__name__}: {e}")]
+
+
+def run_lint(paths: Sequence[str], overrides: Mapping[str, int], dump_ir: bool = False) -> int:
+    """Exit status: 0 when every file is clean, 2 when any has an error."""
+    try:
+        files = _files(paths)
+    except SpecError as e:
+        print(e.render(), file=sys.stderr)
+        return 2
+    failed = False
+    for file, protocol in files:
+        diagnostics = lint_file(file, protocol, overrides, dump_ir)
+        if diagnostics:
+            failed = True
+            print(SpecError(diagnostics).render(), file=sys.stderr)
+    return 2 if failed else 0

@@ -1,0 +1,52 @@
+"""The front end's API: find the specs under some paths, load one as an IR system."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+from collections.abc import Mapping, Sequence
+
+from specdsl.check import check
+from specdsl.errors import Diagnostic, SpecError
+from specdsl.imports import load_modules, read_source
+from specdsl.ir import Span, System
+
+_PROCESS = re.compile(r"^\s*process\b", re.MULTILINE)
+
+
+def declares_protocol(path: pathlib.Path) -> bool:
+    """Whether the file itself declares a `process` (a library only shares
+    state, environment and properties).  Unreadable files count as protocols,
+    so that their errors are reported rather than skipped."""
+    try:
+        text = read_source(str(path))
+    except SpecError:
+        return True
+    return bool(_PROCESS.search(re.sub(r"//[^\n]*", "", text)))
+
+
+def find_specs(paths: Sequence[str]) -> list[pathlib.Path]:
+    """Each PATH is a `.sw` file (taken as is) or a directory (its protocols, sorted)."""
+    out: list[pathlib.Path] = []
+    missing = []
+    for p in paths:
+        path = pathlib.Path(p)
+        if path.is_dir():
+            out += [f for f in sorted(path.glob("*.sw")) if f.is_file() and declares_protocol(f)]
+        elif path.exists():
+            out.append(path)
+        else:
+            missing.append(Diagnostic(Span(p, 0, 0), "no such file or directory"))
+    if missing:
+        raise SpecError(missing)
+    return out
+
+
+def load_system(path: str | pathlib.Path, overrides: Mapping[str, int] = {}) -> System:  # noqa: B006 - read only
+    """Parse, import, check and lower one spec; raises SpecError on bad input."""
+    file = str(path)
+    try:
+        modules = load_modules(file)
+        return check(modules, pathlib.Path(file).stem, file, overrides)
+    except RecursionError:
+        raise SpecError([Diagnostic(Span(file, 0, 0), "the spec is too deeply nested to check")]) from None

@@ -1,0 +1,111 @@
+"""Type relations used by the checker: compatibility, joins, and the state-space guard."""
+
+from __future__ import annotations
+
+from specdsl.ir import (
+    BoolType,
+    IntType,
+    MapType,
+    RecordType,
+    SetType,
+    TaggedType,
+    Type,
+)
+
+MAX_VALUES = 65536  # a type with more values is refused (state-space guard)
+
+
+def capped_size(t: Type, cap: int = MAX_VALUES + 1) -> int:
+    """The number of values of `t`, or `cap` when there are at least that many
+    (never builds the huge numbers `set of set of ...` would need)."""
+    if isinstance(t, BoolType):
+        n = 2
+    elif isinstance(t, IntType):
+        n = max(0, t.hi - t.lo + 1)
+    elif isinstance(t, TaggedType):
+        n = sum(1 if v.payload is None else capped_size(v.payload, cap) for v in t.variants)
+    elif isinstance(t, RecordType):
+        n = 1
+        for _, ft in t.fields:
+            n = min(n * capped_size(ft, cap), cap)
+    elif isinstance(t, MapType):
+        n = _capped_power(capped_size(t.value, cap), capped_size(t.key, cap), cap)
+    elif isinstance(t, SetType):
+        n = _capped_power(2, capped_size(t.elem, cap), cap)
+    else:  # pragma: no cover - the Type union is closed
+        raise TypeError(t)
+    return min(n, cap)
+
+
+def _capped_power(base: int, exp: int, cap: int) -> int:
+    if base <= 1:
+        return 1 if exp == 0 else base
+    n = 1
+    for _ in range(exp):
+        n *= base
+        if n >= cap:
+            return cap
+    return n
+
+
+def compatible(a: Type, b: Type) -> bool:
+    """Whether values of `a` and `b` can be compared or assigned to each other
+    (integer ranges are all compatible: a range is checked at run time by TypeOK)."""
+    if isinstance(a, IntType) and isinstance(b, IntType):
+        return True
+    if isinstance(a, MapType) and isinstance(b, MapType):
+        return compatible(a.key, b.key) and compatible(a.value, b.value)
+    if isinstance(a, SetType) and isinstance(b, SetType):
+        return compatible(a.elem, b.elem)
+    return a == b
+
+
+def join(a: Type, b: Type) -> Type:
+    """The smallest type holding both (for compatible types)."""
+    if isinstance(a, IntType) and isinstance(b, IntType):
+        return IntType(min(a.lo, b.lo), max(a.hi, b.hi))
+    if isinstance(a, SetType) and isinstance(b, SetType):
+        return SetType(join(a.elem, b.elem))
+    if isinstance(a, MapType) and isinstance(b, MapType):
+        return MapType(a.key, join(a.value, b.value))
+    return a
+
+
+def arith_range(op: str, a: IntType, b: IntType) -> IntType:
+    """Interval arithmetic, for the type of an integer expression."""
+    if op in ("add", "sub", "mul"):
+        if op == "add":
+            vals = [a.lo + b.lo, a.hi + b.hi]
+        elif op == "sub":
+            vals = [a.lo - b.hi, a.hi - b.lo]
+        else:
+            vals = [x * y for x in (a.lo, a.hi) for y in (b.lo, b.hi)]
+        return IntType(min(vals), max(vals))
+    divisors = [d for d in (b.lo, b.hi, -1, 1) if d != 0 and b.lo <= d <= b.hi]
+    if op == "mod":
+        m = max((abs(d) for d in divisors), default=1)
+        return IntType(min(0, -(m - 1)) if b.lo < 0 else 0, m - 1 if b.hi > 0 else 0)
+    vals = [x // d for x in (a.lo, a.hi) for d in divisors] or [0]
+    return IntType(min(vals + [0]), max(vals + [0]))
+
+
+def describe(t: Type) -> str:
+    """A type as the user wrote it (`Pte`, `0..2`, `[Slot] -> bool`)."""
+    if isinstance(t, MapType):
+        return f"[{describe(t.key)}] -> {describe(t.value)}"
+    if isinstance(t, SetType):
+        return f"set of {describe(t.elem)}"
+    return str(t)
+
+
+def kind(t: Type) -> str:
+    """`a number`, `a boolean`, `a Pte`...: for error messages."""
+    if isinstance(t, IntType):
+        return "a number"
+    if isinstance(t, BoolType):
+        return "a boolean"
+    if isinstance(t, SetType):
+        return f"a set ({describe(t)})"
+    if isinstance(t, MapType):
+        return f"a map ({describe(t)})"
+    return f"a {t}"

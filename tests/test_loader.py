@@ -1,0 +1,99 @@
+"""find_specs and load_system: paths, imports, overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from specdsl.errors import SpecError
+from specdsl.loader import find_specs, load_system
+
+ROOT = Path(__file__).parents[1]
+PROC = "process p {\n  a:\n    skip\n}\n"
+
+
+def messages(e: pytest.ExceptionInfo[SpecError]) -> list[str]:
+    return [f"{Path(d.span.file).name}:{d.span.line}:{d.span.col}: {d.message}" for d in e.value.diagnostics]
+
+
+def test_find_specs_skips_libraries_and_sorts(tmp_path):
+    (tmp_path / "b.sw").write_text(PROC)
+    (tmp_path / "a.sw").write_text('import "common.sw"\n' + PROC)
+    (tmp_path / "common.sw").write_text("var x: bool = false\nenvironment env {\n  e:\n    skip\n}\n")
+    (tmp_path / "notes.txt").write_text(PROC)
+    assert find_specs([str(tmp_path)]) == [tmp_path / "a.sw", tmp_path / "b.sw"]
+    assert find_specs([str(tmp_path / "common.sw")]) == [tmp_path / "common.sw"]  # named explicitly
+
+
+def test_find_specs_reports_missing_paths(tmp_path):
+    with pytest.raises(SpecError) as e:
+        find_specs([str(tmp_path / "nope"), str(tmp_path)])
+    assert messages(e) == ["nope:0:0: no such file or directory"]
+
+
+def test_find_specs_on_the_protocols():
+    specs = find_specs([str(ROOT / "specs")])
+    if not specs:
+        pytest.skip("no protocols yet")
+    assert all(p.stem != "swapin_common" for p in specs)
+
+
+def test_load_system_names_and_params(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("specs").mkdir()
+    Path("specs/x.sw").write_text("const A = 1\nconst B = A + 1\nvar v: 0..B = 0\n" + PROC)
+    s = load_system("specs/x.sw", {"A": 3})
+    assert (s.name, s.file, s.params) == ("x", "specs/x.sw", (("A", 3), ("B", 4)))
+    assert s.var("v").span.file == "specs/x.sw"
+
+
+def test_imports_are_relative_and_shared_files_read_once(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("d/lib").mkdir(parents=True)
+    Path("d/lib/base.sw").write_text("var x: bool = false\n")
+    Path("d/lib/left.sw").write_text('import "base.sw"\ninvariant L: not x or x\n')
+    Path("d/lib/right.sw").write_text('import "base.sw"\ninvariant R: x or not x\n')
+    Path("d/spec.sw").write_text(
+        'import "lib/left.sw"\nimport "lib/right.sw"\n' + PROC + "invariant S: true\n"
+    )
+    s = load_system("d/spec.sw")
+    assert [p.name for p in s.properties] == ["TypeOK", "L", "R", "S", "DeadlockFree"]
+    assert s.var("x").span.file == "d/lib/base.sw"
+
+
+def test_missing_import_and_cycle(tmp_path):
+    (tmp_path / "a.sw").write_text('import "b.sw"\nimport "gone.sw"\n' + PROC)
+    (tmp_path / "b.sw").write_text('import "a.sw"\nvar y: bool = true\n')
+    with pytest.raises(SpecError) as e:
+        load_system(tmp_path / "a.sw")
+    cycle = " -> ".join(str(tmp_path / n) for n in ("a.sw", "b.sw", "a.sw"))
+    gone = tmp_path / "gone.sw"
+    assert messages(e) == [
+        f"b.sw:1:8: import cycle: {cycle}",
+        f"a.sw:2:8: cannot find the imported file `gone.sw` (looked for {gone})",
+    ]
+
+
+def test_unreadable_inputs(tmp_path):
+    (tmp_path / "bin.sw").write_bytes(b"\x00\x01\x02")
+    (tmp_path / "latin.sw").write_bytes(b"var x: bool = false\n// \xe9t\xe9\n")
+    for name, message in [
+        ("bin.sw", "bin.sw:0:0: not a text file (it contains NUL bytes)"),
+        ("latin.sw", "latin.sw:2:4: the file is not valid UTF-8 (byte 0xe9)"),
+        ("missing.sw", "missing.sw:0:0: cannot read the file: No such file or directory"),
+    ]:
+        with pytest.raises(SpecError) as e:
+            load_system(tmp_path / name)
+        assert messages(e) == [message]
+
+
+def test_render_shows_the_line_and_a_caret(tmp_path):
+    (tmp_path / "x.sw").write_text("var count: 0..3 = 0\nprocess p {\n  a:\n\tcount := cont\n}\n")
+    with pytest.raises(SpecError) as e:
+        load_system(tmp_path / "x.sw")
+    assert e.value.render() == (
+        f"{tmp_path / 'x.sw'}:4:11: error: unknown name `cont`; did you mean `count`?\n"
+        "    \tcount := cont\n"
+        "    \t         ^"
+    )
