@@ -303,7 +303,8 @@ def replay(
 ) -> list[GroundAction]:
     """The steps that lead through `states`, which must start in an initial
     state.  For a lasso, the last state must step back to `states[loop_start]`
-    (or equal it, for a stuttering loop at a terminal state).  Raises
+    (or equal it: a lasso may close by stuttering, which TLA+ always allows;
+    whether that stutter is fair is the engine's business).  Raises
     ReplayError naming the first step that does not follow the semantics."""
     if not states:
         raise ReplayError("empty trace")
@@ -316,11 +317,12 @@ def replay(
         if not 0 <= loop_start < len(states):
             raise ReplayError(f"loop start {loop_start} outside the trace")
         pairs.append((states[-1], states[loop_start]))
+    closing = len(pairs) - 1 if loop_start is not None else -1
     for i, (pre, post) in enumerate(pairs):
         match = next((ga for ga, nxt in successors(system, pre, model) if nxt == post), None)
         if match is None:
-            if pre == post and is_terminal(system, pre):
-                continue  # the stuttering step of a finished system
+            if pre == post and (i == closing or is_terminal(system, pre)):
+                continue  # a stutter: a lasso may end by stuttering forever, a finished system stutters
             raise ReplayError(f"no step leads from state {i} to state {i + 1}")
         steps.append(match)
     return steps

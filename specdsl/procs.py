@@ -18,6 +18,7 @@ from specdsl.binders import unshadow
 from specdsl.exprs import Scope, const_int, domain
 from specdsl.ir import (
     BOOL,
+    TRUE,
     Action,
     Binder,
     Expr,
@@ -29,7 +30,7 @@ from specdsl.ir import (
     Var,
     Variant,
 )
-from specdsl.steps import Path, StepLowering, finish
+from specdsl.steps import Path, StepLowering, finish, may_block
 from specdsl.symbols import CheckError, Globals, ProcInfo
 
 WAKE_LABEL = "<wake>"
@@ -146,6 +147,7 @@ def lower_process(
         i = info.labels.index(step.label)
         at_label = s.binary("eq", _pc(info), s.make_tag(info.pc_type, step.label, None))
         paths = lowering.block(step.body, [Path()])
+        conditions: list[Expr] = []
         for k, path in enumerate(paths, 1):
             values = finish(info, i, path)
             params = self_params + path.params
@@ -156,10 +158,12 @@ def lower_process(
             )
             name = f"{decl.name}_{step.label}" + (f"_{k}" if len(paths) > 1 else "")
             actions.append(Action(name, decl.name, step.label, params, guard, updates, step.span))
-            found = guard
+            found = s.conj(list(path.guard))
             for b in reversed(path.params):
                 found = Quant("exists", b.name, b.type, found)
-            enabled.append(found)
+            conditions.append(found)
+        blocking = s.disj(conditions) if may_block(step.body) else TRUE
+        enabled.append(s.conj([at_label, blocking]))
     if info.sleep_var is not None:
         wake = (
             s.except_(Var(info.sleep_var), me, s.lit(False, BOOL)) if me is not None else s.lit(False, BOOL)
@@ -175,8 +179,8 @@ def lower_process(
                 decl.span,
             )
         )
-    not_done = s.binary("ne", _pc(info), s.make_tag(info.pc_type, "done", None))
-    runnable = unshadow(s.conj([not_done, *awake, s.disj(enabled)]), ["self"] if info.family else [])
+    # At one of its labels (so not done), awake, and not blocked in that step.
+    runnable = unshadow(s.conj([*awake, s.disj(enabled)]), ["self"] if info.family else [])
     return Lowered(tuple(actions), runnable)
 
 

@@ -80,14 +80,14 @@ def binary(op: str, a: Expr, b: Expr, result: Type = BOOL) -> Expr:
 
 def conj(args: list[Expr]) -> Expr:
     out: Expr = TRUE
-    for a in args:
+    for a in dict.fromkeys(args):  # a repeated conjunct adds nothing
         out = binary("and", out, a)
     return out
 
 
 def disj(args: list[Expr]) -> Expr:
     out: Expr = FALSE
-    for a in args:
+    for a in dict.fromkeys(args):
         out = binary("or", out, a)
     return out
 

@@ -211,6 +211,22 @@ def _blocks(stmts: tuple[ast.Stmt, ...]) -> bool:
     return False
 
 
+def may_block(stmts: tuple[ast.Stmt, ...]) -> bool:
+    """Whether a step can be disabled by its own statements (`await`, `lock`,
+    `pick`); otherwise its actions' conditions are exhaustive (if/else and
+    either branches) and the step is enabled whenever control is at it."""
+    for st in stmts:
+        if isinstance(st, ast.Await | ast.Lock | ast.Pick):
+            return True
+        if isinstance(st, ast.If) and (may_block(st.then) or may_block(st.orelse)):
+            return True
+        if isinstance(st, ast.Either) and any(may_block(b) for b in st.branches):
+            return True
+        if isinstance(st, ast.For) and may_block(st.body):
+            return True
+    return False
+
+
 def _ending(stmts: tuple[ast.Stmt, ...]) -> tuple[str, str | None] | None:
     """How a (non-splitting) block ends the step, or None when control falls through."""
     for st in stmts:
