@@ -1,0 +1,199 @@
+"""The `tlc` engine end to end: real TLC runs (one worker) on small IR systems,
+every property kind, traces replayed; internal errors and timeouts as results."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from ir_examples import lost_update
+from test_tla_emit import load_spec, spec_files, swap_system
+
+from specdsl.engine import EngineOptions
+from specdsl.interp import initial_states
+from specdsl.ir import FALSE, TRUE, Binary, IntType, Lit, Property, System, Var
+from specdsl.tla import engine as engine_module
+from specdsl.tla.emit import emit
+from specdsl.tla.engine import TlcEngine
+
+OPTIONS = EngineOptions(workers=1, timeout=120)
+
+
+def check(system: System, names: list[str] | None = None, options: EngineOptions = OPTIONS) -> dict:
+    props = [p for p in system.properties if names is None or p.name in names]
+    results = TlcEngine().check(system, props, options)
+    assert [r.property for r in results] == [p.name for p in props]
+    return {r.property: r for r in results}
+
+
+@pytest.fixture(scope="module")
+def lost() -> dict:
+    return check(lost_update())
+
+
+@pytest.fixture(scope="module")
+def swap() -> dict:
+    return check(swap_system())
+
+
+def test_rows_are_complete_explicit_tlc_results(lost):
+    for r in lost.values():
+        assert (r.engine, r.method, r.bound, r.spec) == ("tlc", "explicit", None, "lost_update")
+        assert r.states and r.states > 0 and r.seconds > 0 and r.message == ""
+
+
+def test_invariant_violated_with_a_replayed_trace(lost):
+    r = lost["Final"]
+    assert r.verdict == "violated" and r.trace is not None
+    assert r.trace.depth == 4 and r.trace.loop_start is None
+    assert [s.step.action.label for s in r.trace.steps[1:]] == ["read", "read", "write", "write"]
+    assert r.trace.steps[-1].state["x"] == 1
+
+
+def test_invariant_and_deadlock_hold_with_the_complete_diameter(lost):
+    assert lost["TypeOK"].verdict == "holds" and lost["DeadlockFree"].verdict == "holds"
+    assert lost["TypeOK"].states == 13
+    assert {r.diameter for r in lost.values()} == {5}
+
+
+def test_witness_reached_at_its_shortest_depth(lost):
+    r = lost["BothRead"]
+    assert r.verdict == "reached" and r.trace is not None and r.trace.depth == 2
+
+
+def test_temporal_holds_under_weak_fairness(lost):
+    assert lost["Terminates"].verdict == "holds" and lost["Terminates"].trace is None
+
+
+def test_temporal_violated_by_stuttering_without_fairness():
+    r = check(lost_update("none"), ["Terminates"])["Terminates"]
+    assert r.verdict == "violated" and r.trace is not None
+    assert r.trace.loop_start == len(r.trace) - 1  # the last state repeats forever
+
+
+def test_swap_system_verdicts(swap):
+    verdicts = {name: r.verdict for name, r in swap.items()}
+    assert verdicts == {
+        "TypeOK": "holds",
+        "CountSane": "holds",
+        "OneMapper": "violated",
+        "DeadlockFree": "holds",
+        "Reswapped": "reached",
+        "Impossible": "unreachable",
+        "Done": "holds",
+        "Settles": "violated",
+        "Toggles": "holds",
+        "DoneRT": "holds",
+    }
+
+
+def test_temporal_lasso_loops_back_and_names_only_the_refuted_property(swap):
+    r = swap["Settles"]
+    trace = r.trace
+    assert trace is not None and trace.loop_start is not None
+    assert trace.loop_start < len(trace) - 1 and trace.closing_step is not None
+    assert trace.closing_step.action.name == "toggler_flip"
+
+
+def test_a_model_with_constraints_is_its_own_state_space(swap):
+    assert swap["DoneRT"].states < swap["Done"].states
+    assert swap["DoneRT"].diameter is None  # only the base model's depth bounds BMC
+    assert swap["Done"].diameter == swap["TypeOK"].diameter == 7
+
+
+def test_traces_carry_tagged_records_and_sets(swap):
+    last = swap["Reswapped"].trace.steps[-1]
+    assert str(last.step.action.name) == "reclaim_swap" and dict(last.step.binding) == {"s": 1}
+    assert last.state["free"] == frozenset()
+
+
+def test_deadlock_violated():
+    base = lost_update()
+    system = replace(
+        base, properties=tuple(replace(p, expr=FALSE) if p.kind == "deadlock" else p for p in base.properties)
+    )
+    r = check(system, ["DeadlockFree", "TypeOK"])
+    assert r["DeadlockFree"].verdict == "violated" and r["DeadlockFree"].trace.depth == 4
+    assert r["TypeOK"].verdict == "holds"
+
+
+def test_invariant_violated_by_the_initial_state():
+    base = lost_update()
+    prop = Property("StartsAtOne", "invariant", expr=Binary("eq", Var("x"), Lit(1, IntType(1, 1))))
+    r = check(replace(base, properties=(*base.properties, prop)), ["StartsAtOne"])["StartsAtOne"]
+    assert r.verdict == "violated" and r.trace.depth == 0
+
+
+def test_constant_checks_that_tlc_refuses_are_decided_at_the_initial_state():
+    base = lost_update()
+    extra = (
+        Property("Never", "invariant", expr=FALSE),
+        Property("Always", "invariant", expr=TRUE),
+        Property("Trivially", "witness", expr=TRUE),
+    )
+    r = check(replace(base, properties=(*base.properties, *extra)), ["Never", "Always", "Trivially"])
+    assert [r[n].verdict for n in ("Never", "Always", "Trivially")] == ["violated", "holds", "reached"]
+    assert r["Never"].trace.steps[0].state == next(initial_states(base))
+
+
+def test_a_trace_that_does_not_replay_is_an_internal_error(monkeypatch):
+    """TLC checks a module whose `write` adds 2: its states do not follow the IR."""
+    real_emit = emit
+
+    def wrong_emit(system):
+        emitted = real_emit(system)
+        return replace(emitted, text=emitted.text.replace("inc_tmp[self] + 1", "inc_tmp[self] + 2"))
+
+    monkeypatch.setattr(engine_module, "emit", wrong_emit)
+    r = check(lost_update(), ["BothRead", "Final"])
+    assert r["BothRead"].verdict == "reached"  # the trace up to both reads still replays
+    assert r["Final"].verdict == "error"
+    assert r["Final"].message.startswith(
+        "internal error: TLC trace does not replay: no step leads from state"
+    )
+
+
+def test_sany_rejecting_a_module_is_an_internal_error_with_the_line(monkeypatch):
+    real_emit = emit
+
+    def broken_emit(system):
+        emitted = real_emit(system)
+        return replace(emitted, text=emitted.text.replace("UNCHANGED x\n", "UNCHANGED x +\n"))
+
+    monkeypatch.setattr(engine_module, "emit", broken_emit)
+    r = check(lost_update(), ["TypeOK", "Terminates"])
+    for result in r.values():
+        assert result.verdict == "error"
+        assert result.message.startswith(
+            "internal error: SANY rejected the generated module lost_update.tla: "
+        )
+        assert result.message.endswith("(line 26: /\\ UNCHANGED x +)")
+        assert "\n" not in result.message
+
+
+def test_timeout_is_unknown():
+    options = EngineOptions(workers=1, timeout=0.2)
+    r = check(lost_update(), ["TypeOK", "Terminates"], options)
+    assert {x.verdict for x in r.values()} == {"unknown"}
+    assert r["TypeOK"].message == "TLC timed out after 0.2 s"
+
+
+def test_a_fault_in_the_engine_never_escapes(monkeypatch):
+    def explode(system):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine_module, "emit", explode)
+    r = check(lost_update(), ["TypeOK"])
+    assert r["TypeOK"].verdict == "error"
+    assert r["TypeOK"].message == "internal error in the TLC engine: RuntimeError: boom"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spec", spec_files(), ids=lambda p: p.stem)
+def test_every_spec_gets_a_verdict_for_every_property(spec):
+    """No error or unknown on the real specs, and every counterexample replays
+    (verdicts are the specs' business: the driver's tests compare them with `expect`)."""
+    system = load_spec(spec)
+    for r in TlcEngine().check(system, system.properties, OPTIONS):
+        assert r.verdict not in ("error", "unknown"), f"{r.property}: {r.message}"
+        assert (r.trace is not None) == (r.verdict in ("violated", "reached"))
