@@ -1,0 +1,286 @@
+"""The driver: exit codes, engine order and options, vetting of
+counterexamples, property selection, output files.  Engines are fakes
+(`driver_fakes.FakeEngine`) run on the hand-built lost-update system."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import replace
+
+import pytest
+from driver_fakes import FakeEngine, factories
+from ir_examples import lost_update
+
+from specdsl import driver
+from specdsl.cli import build_parser
+from specdsl.engine import EngineOptions
+
+SAFETY = ["TypeOK", "Final", "DeadlockFree", "BothRead"]
+
+
+def check(monkeypatch, engines, *argv, systems=None) -> int:
+    """`specdsl check` with the given fake engines and systems."""
+    loaded = systems if systems is not None else [lost_update()]
+    monkeypatch.setattr(driver, "load_systems", lambda paths, overrides: loaded)
+    args = build_parser().parse_args(["check", "lost_update.sw", *argv])
+    return driver.run_check(args, dict(args.overrides), engines=engines)
+
+
+def props(*names: str) -> list[str]:
+    return [arg for name in names for arg in ("--property", name)]
+
+
+def both(**forced: dict[str, str]) -> dict[str, object]:
+    return factories(
+        tlc=FakeEngine("tlc", verdicts=forced.get("tlc", {})),
+        z3=FakeEngine("z3", method="bmc", bound=30, verdicts=forced.get("z3", {})),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Exit codes
+
+
+def test_every_verdict_as_expected_exits_0(monkeypatch, capsys):
+    assert check(monkeypatch, both(z3={"Terminates": "holds"})) == 0
+    out = capsys.readouterr().out
+    assert "tlc violated @4" in out and "z3 holds (bounded ≤30)" in out
+
+
+def test_a_property_without_expectation_must_hold(monkeypatch, capsys):
+    system = replace(lost_update(), expectations=())
+    assert check(monkeypatch, both(), *props(*SAFETY), systems=[system]) == 1
+    assert "✗ lost_update · Final · tlc: violated @4, expected holds" in capsys.readouterr().out
+
+
+def test_an_expected_violation_that_holds_is_unexpected(monkeypatch, capsys):
+    system = replace(lost_update(), expectations=(("TypeOK", "violated"),))
+    assert check(monkeypatch, both(), *props("TypeOK")) == 0  # lost_update's own expectations
+    assert check(monkeypatch, both(), *props("TypeOK"), systems=[system]) == 1
+    assert "expected violated" in capsys.readouterr().out
+
+
+def test_an_unreachable_witness_exits_1(monkeypatch, capsys):
+    engines = factories(tlc=FakeEngine("tlc", verdicts={"BothRead": "unreachable"}))
+    assert check(monkeypatch, engines, "--engine", "tlc", *props("BothRead")) == 1
+    assert "expected reached" in capsys.readouterr().out
+
+
+def test_a_disagreement_exits_1_and_shows_both_verdicts_and_the_trace(monkeypatch, capsys):
+    assert check(monkeypatch, both(z3={"Final": "holds"}), *props("Final")) == 1
+    out = capsys.readouterr().out
+    assert "DISAGREEMENT lost_update · Final" in out
+    assert "tlc found violated at depth 4, but z3 says holds up to depth 30" in out
+    assert "≠ tlc violated @4" in out and "≠ z3 holds (bounded ≤30)" in out
+    assert "a 4-step trace that violates Final (found by tlc)" in out
+
+
+def test_a_disagreement_is_reported_on_stderr_in_json_mode(monkeypatch, capsys):
+    assert check(monkeypatch, both(z3={"Final": "holds"}), *props("Final"), "--format", "json") == 1
+    captured = capsys.readouterr()
+    json.loads(captured.out)
+    assert "DISAGREEMENT lost_update · Final" in captured.err
+
+
+def test_no_result_from_any_engine_exits_3(monkeypatch, capsys):
+    # Terminates: unknown from the only engine that ran.
+    assert check(monkeypatch, factories(tlc=FakeEngine("tlc")), "--engine", "tlc") == 3
+    assert "? lost_update · Terminates · tlc: unknown" in capsys.readouterr().out
+
+
+def test_one_engine_s_result_is_enough(monkeypatch):
+    engines = both(tlc={"Terminates": "error"}, z3={"Terminates": "holds"})
+    assert check(monkeypatch, engines) == 0
+
+
+def test_an_unexpected_verdict_outranks_a_missing_result(monkeypatch):
+    system = replace(lost_update(), expectations=())
+    assert check(monkeypatch, factories(tlc=FakeEngine("tlc")), "--engine", "tlc", systems=[system]) == 1
+
+
+def test_an_engine_that_raises_gives_error_results(monkeypatch, capsys):
+    engines = factories(tlc=FakeEngine("tlc", raises=RuntimeError("java exploded\nbadly")))
+    assert check(monkeypatch, engines, "--engine", "tlc", *props("TypeOK")) == 3
+    assert "tlc engine failed: RuntimeError: java exploded badly" in capsys.readouterr().out
+
+
+def test_an_engine_that_cannot_be_imported_is_an_engine_failure(monkeypatch, capsys):
+    def missing():
+        raise ModuleNotFoundError("No module named 'specdsl.smt.engine'")
+
+    engines = {**both(z3={"Terminates": "holds"}), "z3": missing}
+    # TLC still decides the safety properties; Terminates has no result left.
+    assert check(monkeypatch, engines) == 3
+    out = capsys.readouterr().out
+    assert "? z3 on 5 properties: error: z3 engine failed: ModuleNotFoundError" in out
+    assert "tlc violated @4" in out
+
+
+def test_an_engine_that_leaves_a_property_out_gets_an_error_for_it(monkeypatch, capsys):
+    class Forgetful(FakeEngine):
+        def check(self, system, properties, options):
+            return super().check(system, properties, options)[1:]
+
+    engines = factories(tlc=Forgetful("tlc"))
+    assert check(monkeypatch, engines, "--engine", "tlc", *props("TypeOK", "Final")) == 3
+    assert "tlc engine returned no result for TypeOK" in capsys.readouterr().out
+
+
+def test_a_counterexample_that_does_not_refute_the_property_is_an_internal_error(monkeypatch, capsys):
+    # The fake's forced trace is the initial state alone, where TypeOK holds.
+    engines = factories(tlc=FakeEngine("tlc", verdicts={"TypeOK": "violated"}))
+    assert check(monkeypatch, engines, "--engine", "tlc", *props("TypeOK")) == 3
+    assert "internal error: tlc counterexample rejected" in capsys.readouterr().out
+
+
+def test_a_witness_trace_that_does_not_reach_it_is_an_internal_error(monkeypatch):
+    engines = factories(tlc=FakeEngine("tlc", verdicts={"BothRead": "reached"}))
+    assert check(monkeypatch, engines, "--engine", "tlc", *props("BothRead"), "--format", "json") == 3
+
+
+# ---------------------------------------------------------------------------
+# Engine order and options
+
+
+def test_tlc_runs_first_and_its_search_depth_makes_z3_complete(monkeypatch):
+    tlc, z3 = FakeEngine("tlc"), FakeEngine("z3", method="bmc")
+    check(monkeypatch, factories(tlc=tlc, z3=z3), "--depth", "7", "--timeout", "9")
+    assert tlc.calls[0].complete_depth is None
+    assert z3.calls[0] == EngineOptions(depth=7, timeout=9.0, workers=z3.calls[0].workers, complete_depth=4)
+
+
+def test_engine_choice_runs_only_that_engine(monkeypatch):
+    tlc, z3 = FakeEngine("tlc"), FakeEngine("z3")
+    check(monkeypatch, factories(tlc=tlc, z3=z3), "--engine", "z3", *props("TypeOK"))
+    assert (len(tlc.calls), len(z3.calls)) == (0, 1)
+    assert z3.calls[0].complete_depth is None
+
+
+def test_specs_run_in_parallel_and_share_the_workers(monkeypatch):
+    tlc = FakeEngine("tlc")
+    systems = [lost_update(), replace(lost_update(), name="lost_update_2")]
+    only_tlc = ("--engine", "tlc", *props("TypeOK"))
+    check(monkeypatch, factories(tlc=tlc), *only_tlc, "--workers", "2", systems=systems)
+    assert [o.workers for o in tlc.calls] == [1, 1]
+    check(monkeypatch, factories(tlc=tlc), *only_tlc, "--workers", "4")
+    assert tlc.calls[-1].workers == 4
+
+
+def test_results_are_in_property_then_engine_order(monkeypatch):
+    engines = both(z3={"Terminates": "holds"})
+    selected = driver.select_properties([lost_update()], [])
+    run = driver.check_systems(selected, ["tlc", "z3"], engines, EngineOptions(workers=1))
+    order = [(j.result.property, j.result.engine) for j in run.specs[0].judged]
+    names = [p.name for p in lost_update().properties]
+    assert order == [(p, e) for p in names for e in ("tlc", "z3")]
+    assert run.engines == ("tlc", "z3") and [n for n, _ in run.engine_seconds] == ["tlc", "z3"]
+
+
+def test_messages_are_one_line(monkeypatch):
+    engines = factories(tlc=FakeEngine("tlc", verdicts={"TypeOK": "unknown"}))
+    selected = driver.select_properties([lost_update()], ["TypeOK"])
+    run = driver.check_systems(selected, ["tlc"], engines, EngineOptions(workers=1))
+    assert run.specs[0].judged[0].result.message == "forced unknown second line"
+
+
+# ---------------------------------------------------------------------------
+# Input and output
+
+
+def test_unknown_property_exits_2_listing_the_properties(monkeypatch, capsys):
+    assert check(monkeypatch, both(), "--property", "Finall") == 2
+    err = capsys.readouterr().err
+    assert "unknown property Finall (did you mean Final?)" in err
+    assert "TypeOK, Final, DeadlockFree, BothRead, Terminates" in err
+
+
+def test_a_property_is_checked_only_in_the_specs_that_declare_it():
+    other = replace(lost_update(), name="other", properties=lost_update().properties[:1])
+    selected = driver.select_properties([lost_update(), other], ["Final"])
+    assert [(s.name, [p.name for p in ps]) for s, ps in selected] == [("lost_update", ["Final"])]
+
+
+def test_bad_input_exits_2_with_the_loader_message(monkeypatch, capsys):
+    def broken(paths, overrides):
+        raise driver.BadInput("specs/x.sw:3:5: error: unknown name pte")
+
+    monkeypatch.setattr(driver, "load_systems", broken)
+    args = build_parser().parse_args(["check", "specs/x.sw"])
+    assert driver.run_check(args, {}, engines=both()) == 2
+    assert capsys.readouterr().err == "specs/x.sw:3:5: error: unknown name pte\n"
+
+
+def test_spec_errors_from_the_loader_are_all_rendered(tmp_path):
+    pytest.importorskip("specdsl.loader")
+    (tmp_path / "a.sw").write_text("process p {\n  s:\n    x := nope\n}\n")
+    (tmp_path / "b.sw").write_text("process q {\n  s:\n    y := 1 +\n}\n")
+    with pytest.raises(driver.BadInput) as info:
+        driver.load_systems([str(tmp_path)], {})
+    message = str(info.value)
+    assert "a.sw:3:" in message and "b.sw:" in message
+
+
+def test_output_into_a_missing_directory_exits_2(monkeypatch, tmp_path, capsys):
+    assert check(monkeypatch, both(), "--output", str(tmp_path / "no" / "report.json")) == 2
+    assert "no such directory" in capsys.readouterr().err
+
+
+def test_output_file_is_written_and_stdout_stays_empty(monkeypatch, tmp_path, capsys):
+    report = tmp_path / "report.json"
+    code = check(monkeypatch, both(z3={"Terminates": "holds"}), "--format", "json", "--output", str(report))
+    assert code == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert json.loads(report.read_text())["specs"][0]["name"] == "lost_update"
+    assert f"report in {report}" in captured.err
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temporary file left
+
+
+def test_itf_traces_are_written_next_to_the_report(monkeypatch, tmp_path, capsys):
+    report = tmp_path / "report.xml"
+    options = ("--format", "junit", "--output", str(report), "--trace", "itf")
+    check(monkeypatch, both(), *props("Final", "BothRead"), *options)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [
+        "lost_update.BothRead.tlc.itf.json",
+        "lost_update.BothRead.z3.itf.json",
+        "lost_update.Final.tlc.itf.json",
+        "lost_update.Final.z3.itf.json",
+        "report.xml",
+    ]
+    assert f"wrote 4 ITF trace(s) to {tmp_path}" in capsys.readouterr().err
+
+
+def test_trace_none_prints_no_diagram(monkeypatch, capsys):
+    check(monkeypatch, both(), *props("Final"), "--trace", "none")
+    assert "a 4-step trace" not in capsys.readouterr().out
+
+
+class Concurrency(FakeEngine):
+    """Records how many of its `check` calls ran at once."""
+
+    def __init__(self, thread_safe: bool) -> None:
+        super().__init__("tlc")
+        self.thread_safe = thread_safe
+        self.running = self.most = 0
+        self.lock = threading.Lock()
+
+    def check(self, system, properties, options):
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(0.05)
+        with self.lock:
+            self.running -= 1
+        return super().check(system, properties, options)
+
+
+@pytest.mark.parametrize("thread_safe", [False, True])
+def test_an_engine_runs_one_spec_at_a_time_unless_it_is_thread_safe(thread_safe):
+    engine = Concurrency(thread_safe)
+    systems = [replace(lost_update(), name=f"copy{i}") for i in range(4)]
+    selected = driver.select_properties(systems, ["TypeOK"])
+    driver.check_systems(selected, ["tlc"], factories(tlc=engine), EngineOptions(workers=4))
+    assert (engine.most > 1) == thread_safe

@@ -1,0 +1,75 @@
+"""The terminal report: the matrix, the notes and the diagrams."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from driver_fakes import FakeEngine, run_matrix
+from ir_examples import lost_update
+
+from specdsl.driver import verdict_text
+from specdsl.report.table import render, summary
+from specdsl.result import Result
+
+
+def test_verdict_strength():
+    r = Result("s", "P", "invariant", "z3", "bmc", "holds")
+    assert verdict_text(r) == "holds (complete)"
+    assert verdict_text(r.with_(bound=30)) == "holds (bounded ≤30)"
+    assert verdict_text(r.with_(method="k-induction")) == "holds (proved: k-induction)"
+    assert verdict_text(r.with_(method="pdr")) == "holds (proved: pdr)"
+    assert verdict_text(r.with_(verdict="unreachable", bound=5)) == "unreachable (bounded ≤5)"
+    assert verdict_text(r.with_(verdict="unknown")) == "unknown"
+
+
+def table_rows(text: str) -> list[list[str]]:
+    """The cells of the matrix's one-line rows."""
+    rows = [line.strip("│ ").split("│") for line in text.splitlines() if line.startswith("│")]
+    return [[cell.strip() for cell in row] for row in rows]
+
+
+def test_matrix_rows_are_fixes_and_columns_properties():
+    systems = [lost_update(), replace(lost_update(), name="other", properties=lost_update().properties[:2])]
+    text = render(run_matrix(systems, tlc=FakeEngine("tlc")), diagrams=False, color=False, width=200)
+    rows = {cells[0]: cells[1:] for cells in table_rows(text)}
+    assert rows["fix"] == ["TypeOK", "Final", "DeadlockFree", "BothRead", "Terminates"]
+    assert rows["other"] == ["holds (complete)", "violated @4", "—", "—", "—"]  # other declares two
+    assert "\x1b[" not in text  # no colour codes when not on a terminal
+
+
+def test_one_engine_omits_engine_names_and_two_show_both():
+    one = render(run_matrix(names=["TypeOK"], tlc=FakeEngine("tlc")), diagrams=False, color=False, width=120)
+    assert "holds (complete)" in one and "tlc holds" not in one
+    two = run_matrix(names=["TypeOK"], tlc=FakeEngine("tlc"), z3=FakeEngine("z3", method="pdr"))
+    text = render(two, diagrams=False, color=False, width=120)
+    assert "tlc holds (complete)" in text and "z3 holds (proved: pdr)" in text
+
+
+def test_summary_counts():
+    run = run_matrix(tlc=FakeEngine("tlc"))
+    assert summary(run).startswith(
+        "1 spec(s), 5 properties, 5 results: 4 as expected, 0 unexpected, 0 disagreement(s), "
+        "1 property(ies) without a result"
+    )
+
+
+def test_diagrams_follow_the_matrix_one_per_property():
+    run = run_matrix(names=["Final", "BothRead"], tlc=FakeEngine("tlc"), z3=FakeEngine("z3"))
+    text = render(run, diagrams=True, color=False, width=120)
+    assert text.count("a 4-step trace that violates Final") == 1  # the shortest of the two
+    assert "reaches BothRead" not in text  # a reached witness is not a counterexample
+    assert text.index("violated @4") < text.index("4-step trace")
+
+
+def test_colour_on_a_terminal():
+    text = render(run_matrix(names=["Final"], tlc=FakeEngine("tlc")), diagrams=False, color=True, width=100)
+    assert "\x1b[" in text
+
+
+def test_one_diagram_for_properties_refuted_by_the_same_trace():
+    system = lost_update()
+    again = replace(system.property("Final"), name="FinalAgain")
+    system = replace(system, properties=(*system.properties, again), expectations=(("Final", "violated"),))
+    text = render(run_matrix([system], tlc=FakeEngine("tlc")), diagrams=True, color=False, width=160)
+    assert text.count("4-step trace") == 1
+    assert "lost_update · Final: violated @4 (tlc); the same trace refutes FinalAgain" in text
