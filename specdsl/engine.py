@@ -22,6 +22,9 @@ class EngineOptions:
 
 class Engine(Protocol):
     name: str
+    # True when `check` may run on several specs at once from different threads
+    # (the driver serializes an engine that does not say so).
+    thread_safe: bool
 
     def check(self, system: System, properties: Sequence[Property], options: EngineOptions) -> list[Result]:
         """One Result per property (never raises for engine faults: a missing
