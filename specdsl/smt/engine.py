@@ -1,0 +1,259 @@
+"""The `z3` engine: BMC, k-induction and PDR for safety, lasso search for temporal properties."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import z3
+
+from specdsl.engine import EngineOptions
+from specdsl.interp import ReplayError
+from specdsl.ir import Property, System
+from specdsl.result import Method, Outcome, Result
+from specdsl.smt.bmc import Goal, Reach, bmc
+from specdsl.smt.encode import Encoding
+from specdsl.smt.expr import Unsupported
+from specdsl.smt.induction import k_induction, lemmas
+from specdsl.smt.lasso import UnsupportedFormula, check_supported, search
+from specdsl.smt.pdr import pdr
+from specdsl.smt.solver import Budget
+from specdsl.smt.traces import lasso_trace
+from specdsl.trace import Trace, build_trace
+
+SAFETY = ("invariant", "deadlock", "witness")
+OUT_OF_TYPES = "<types>"  # the internal goal "some variable leaves its type"
+MAX_INDUCTION = 12  # the deepest k tried by k-induction
+PROOF_SECONDS = 10.0  # at most this much solver time per proof method and property (and the timeout)
+
+
+@dataclass(frozen=True)
+class _Row:
+    """A result before timing and spec are attached."""
+
+    verdict: Outcome
+    method: Method
+    bound: int | None
+    message: str = ""
+    trace: Trace | None = None
+    seconds: float = 0.0
+
+
+class Z3Engine:
+    name = "z3"
+
+    def __init__(self, proofs: bool = True) -> None:
+        self.proofs = proofs
+
+    def check(self, system: System, properties: Sequence[Property], options: EngineOptions) -> list[Result]:
+        try:
+            rows = self._check(system, properties, options)
+        except Unsupported as e:
+            rows = {
+                p.name: _Row("error", _method(p), None, f"Z3 encoding: unsupported {e}") for p in properties
+            }
+        except Exception as e:  # noqa: BLE001 - the engine contract: a fault is a result, never an exception
+            message = f"internal error in the Z3 engine: {type(e).__name__}: {e}"
+            rows = {p.name: _Row("error", _method(p), None, message) for p in properties}
+        return [_result(system, p, rows[p.name]) for p in properties]
+
+    def _check(
+        self, system: System, properties: Sequence[Property], options: EngineOptions
+    ) -> dict[str, _Row]:
+        enc = Encoding(system)
+        safety = [p for p in properties if p.kind in SAFETY]
+        rows, left = self._safety(enc, safety, options)
+        for model_name in dict.fromkeys(p.model for p in properties if p.kind == "temporal"):
+            temporal = [p for p in properties if p.kind == "temporal" and p.model == model_name]
+            rows.update(self._temporal(enc, model_name, temporal, options))
+        if left is not None:  # paths stop where a variable leaves its type: what was not found is not known
+            for name, row in rows.items():
+                if row.verdict in ("holds", "unreachable"):
+                    rows[name] = _Row(
+                        "unknown",
+                        row.method,
+                        None,
+                        f"{row.message}; {_out_of_types(left)}",
+                        seconds=row.seconds,
+                    )
+        return rows
+
+    # -- safety: invariants, deadlock freedom, witnesses
+
+    def _safety(
+        self, enc: Encoding, props: list[Property], options: EngineOptions
+    ) -> tuple[dict[str, _Row], int | None]:
+        """Rows for the safety properties, and the depth at which some variable leaves its type."""
+        system = enc.system
+        complete = options.complete_depth is not None
+        depth = options.complete_depth if complete else options.depth
+        goals = [Goal(p.name, _target(enc, p)) for p in props]
+        goals.append(Goal(OUT_OF_TYPES, z3.Not(enc.dom())))
+        run = bmc(enc, goals, depth, options.timeout)  # type: ignore[arg-type]
+        types = run.results[OUT_OF_TYPES]
+        leaves_types = types.status == "reached"
+        rows: dict[str, _Row] = {}
+        lemma_cache: list[list[z3.BoolRef] | None] = []
+        for p in props:
+            r = run.results[p.name]
+            if r.status == "reached":
+                rows[p.name] = _found(system, p, r)
+            elif r.status == "unknown":
+                clear = f" (no violation up to depth {r.depth - 1})" if r.depth > 0 else ""
+                rows[p.name] = _Row(
+                    "unknown",
+                    "bmc",
+                    max(r.depth - 1, 0),
+                    f"{r.message} at depth {r.depth}{clear}",
+                    seconds=r.seconds,
+                )
+            elif leaves_types:
+                rows[p.name] = _bounded(p, depth, r.seconds)
+            else:
+                rows[p.name] = self._clear(enc, p, r, depth, complete, options, lemma_cache)
+        return rows, types.depth if leaves_types else None
+
+    def _clear(
+        self,
+        enc: Encoding,
+        p: Property,
+        r: Reach,
+        depth: int,
+        complete: bool,
+        options: EngineOptions,
+        lemma_cache: list[list[z3.BoolRef] | None],
+    ) -> _Row:
+        """A property whose goal BMC did not reach: complete, proved, or bounded."""
+        verdict: Outcome = "unreachable" if p.kind == "witness" else "holds"
+        if complete:
+            msg = f"complete: BMC to depth {depth}, the depth of TLC's exhaustive search"
+            return _Row(verdict, "bmc", None, msg, seconds=r.seconds)
+        if not self.proofs:
+            return _bounded(p, depth, r.seconds)
+        t0 = time.monotonic()
+        # Proving the variables stay in their types along with the property makes the
+        # proof valid for the IR semantics, where a step may start outside the types.
+        good = z3.And(z3.Not(_target(enc, p)), enc.dom())
+        budget = Budget(min(options.timeout, PROOF_SECONDS))
+        if not lemma_cache:
+            lemma_cache.append(lemmas(enc, budget))
+        found = lemma_cache[0]
+        proof = k_induction(enc, good, min(depth + 1, MAX_INDUCTION), budget, found or ())
+        if proof.status == "proved":
+            msg = f"proved by k-induction (k = {proof.k}, {len(found or ())} lemmas)"
+            return _Row(verdict, "k-induction", None, msg, seconds=r.seconds + time.monotonic() - t0)
+        notes = [_bounded(p, depth, 0).message]
+        if proof.status == "open":
+            notes.append(
+                f"k-induction did not close up to k = {proof.k} "
+                "(a counterexample to induction may start in an unreachable state)"
+            )
+        else:
+            notes.append(f"k-induction: {proof.message} at k = {proof.k}")
+        pr = pdr(enc, good, Budget(min(options.timeout, PROOF_SECONDS)), found or ())
+        if pr.status == "proved":
+            return _Row(verdict, "pdr", None, pr.message, seconds=r.seconds + time.monotonic() - t0)
+        notes.append(f"PDR: {pr.message}")
+        return _Row(verdict, "bmc", depth, "; ".join(notes), seconds=r.seconds + time.monotonic() - t0)
+
+    # -- temporal properties: lasso search
+
+    def _temporal(
+        self, enc: Encoding, model_name: str, props: list[Property], options: EngineOptions
+    ) -> dict[str, _Row]:
+        rows: dict[str, _Row] = {}
+        try:
+            model = enc.system.model(model_name)
+        except KeyError:
+            return {p.name: _Row("error", "lasso", None, f"unknown model {model_name}") for p in props}
+        todo = []
+        for p in props:
+            try:
+                assert p.formula is not None
+                check_supported(p.formula, enc)
+                todo.append((p.name, p.formula))
+            except (UnsupportedFormula, Unsupported) as e:
+                rows[p.name] = _Row("unknown", "lasso", None, str(e))
+        found = search(enc, model, todo, options.depth, options.timeout)
+        for name, r in found.items():
+            if r.status == "found":
+                assert r.loop_start is not None
+                rows[name] = _replayed(
+                    lambda r=r: lasso_trace(enc.system, r.states, model, r.loop_start),  # type: ignore[misc]
+                    "violated",
+                    "lasso",
+                    r.seconds,
+                    f"fair lasso of {r.depth} steps, looping back to state {r.loop_start}",
+                )
+            elif r.status == "unknown":
+                rows[name] = _Row(
+                    "unknown",
+                    "lasso",
+                    max(r.depth - 1, 0),
+                    f"{r.message} at depth {r.depth}",
+                    seconds=r.seconds,
+                )
+            else:
+                msg = f"no fair lasso violating it up to depth {r.depth}"
+                rows[name] = _Row("holds", "lasso", r.depth, msg, seconds=r.seconds)
+        return rows
+
+
+def _target(enc: Encoding, p: Property) -> z3.BoolRef:
+    """The state BMC looks for: a violation, a deadlock, or the witnessed situation."""
+    if p.kind == "deadlock":
+        return enc.deadlock(p.expr)
+    assert p.expr is not None
+    good = enc.pred(p.expr)
+    return good if p.kind == "witness" else z3.Not(good)
+
+
+def _bounded(p: Property, depth: int, seconds: float) -> _Row:
+    if p.kind == "witness":
+        return _Row("unreachable", "bmc", depth, f"not reached up to depth {depth}", seconds=seconds)
+    return _Row("holds", "bmc", depth, f"no violation up to depth {depth}", seconds=seconds)
+
+
+def _found(system: System, p: Property, r: Reach) -> _Row:
+    verdict: Outcome = "reached" if p.kind == "witness" else "violated"
+    what = "reached" if p.kind == "witness" else "violated"
+    return _replayed(
+        lambda: build_trace(system, r.states), verdict, "bmc", r.seconds, f"{what} at depth {r.depth}"
+    )
+
+
+def _replayed(
+    make: Callable[[], Trace], verdict: Outcome, method: Method, seconds: float, message: str
+) -> _Row:
+    try:
+        trace = make()
+    except ReplayError as e:
+        return _Row("error", method, None, f"internal error: Z3 trace does not replay: {e}", seconds=seconds)
+    return _Row(verdict, method, None, message, trace, seconds)
+
+
+def _out_of_types(depth: int) -> str:
+    return (
+        f"a variable leaves its type at depth {depth} (TypeOK is violated) "
+        "and Z3 does not search beyond such a state"
+    )
+
+
+def _method(p: Property) -> Method:
+    return "lasso" if p.kind == "temporal" else "bmc"
+
+
+def _result(system: System, p: Property, row: _Row) -> Result:
+    return Result(
+        spec=system.name,
+        property=p.name,
+        kind=p.kind,
+        engine="z3",
+        method=row.method,
+        verdict=row.verdict,
+        bound=row.bound,
+        seconds=round(row.seconds, 3),
+        message=row.message,
+        trace=row.trace,
+    )

@@ -1,0 +1,86 @@
+"""The `z3` engine end to end: verdicts, methods, bounds, traces and timeouts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ir_examples import lost_update
+from oracle import explore, safety_verdict
+from random_systems import cells, lock_order, pin_wait
+
+from specdsl.engine import EngineOptions
+from specdsl.interp import replay
+from specdsl.ir import System
+from specdsl.loader import load_system
+from specdsl.result import Result
+from specdsl.smt.engine import Z3Engine
+
+SPECS = Path(__file__).parent.parent / "specs"
+
+
+def _check(system: System, **options: object) -> dict[str, Result]:
+    opts = EngineOptions(**{"depth": 10, "timeout": 30.0, **options})  # type: ignore[arg-type]
+    return {r.property: r for r in Z3Engine().check(system, system.properties, opts)}
+
+
+def test_lost_update() -> None:
+    rows = _check(lost_update())
+    final = rows["Final"]
+    assert (final.verdict, final.method, final.bound) == ("violated", "bmc", None)
+    assert final.trace is not None and final.trace.depth == 4
+    assert rows["BothRead"].verdict == "reached" and rows["BothRead"].trace.depth == 2  # type: ignore[union-attr]
+    assert rows["TypeOK"].verdict == "holds" and rows["TypeOK"].bound is None
+    assert rows["TypeOK"].method in ("k-induction", "pdr")
+    assert rows["Terminates"].verdict == "holds" and rows["Terminates"].bound == 10
+    assert all(r.engine == "z3" and r.spec == "lost_update" for r in rows.values())
+
+
+def test_deadlock_is_found() -> None:
+    row = _check(lock_order())["DeadlockFree"]
+    assert row.verdict == "violated" and row.trace is not None and row.trace.depth == 2
+
+
+def test_livelock_under_preemption_is_a_lasso() -> None:
+    system = pin_wait(sleeps=False)
+    row = _check(system)["OwnerDone"]
+    assert (row.verdict, row.method) == ("violated", "lasso")
+    assert row.trace is not None and row.trace.loop_start == 2
+    replay(system, [s.state for s in row.trace.steps], system.model("RT"), row.trace.loop_start)
+
+
+def test_complete_depth_makes_bmc_complete() -> None:
+    system = cells()
+    graph = explore(system)
+    rows = _check(system, complete_depth=graph.diameter)
+    for name in ("TypeOK", "Consistent", "Counted", "DeadlockFree"):
+        assert (rows[name].verdict, rows[name].bound, rows[name].method) == ("holds", None, "bmc")
+        assert str(graph.diameter) in rows[name].message
+
+
+def test_tiny_timeout_is_unknown() -> None:
+    rows = _check(lost_update(), timeout=1e-9)
+    assert rows["Final"].verdict == "unknown" and "timeout" in rows["Final"].message
+    assert rows["Terminates"].verdict == "unknown"
+
+
+def test_values_outside_the_types_are_reported_and_leave_the_rest_unknown() -> None:
+    """Z3 does not search past a state outside the types, so what it did not find is unknown."""
+    rows = _check(cells(buggy=True), depth=4)
+    assert rows["TypeOK"].verdict == "violated"
+    assert rows["TypeOK"].trace.steps[-1].state["n"] == -1  # type: ignore[union-attr]
+    assert rows["Counted"].verdict == "violated"
+    assert rows["Consistent"].verdict == "unknown" and "TypeOK" in rows["Consistent"].message
+
+
+@pytest.mark.parametrize("spec", ["baseline"])
+def test_baseline_race_at_its_shortest_depth(spec: str) -> None:
+    system = load_system(SPECS / f"{spec}.sw")
+    graph = explore(system)
+    opts = EngineOptions(depth=12, timeout=60)
+    props = [system.property(n) for n in ("NoStaleMap", "NoLostData", "AbaWindow")]
+    rows = {r.property: r for r in Z3Engine(proofs=False).check(system, props, opts)}
+    for p in props:
+        verdict, depth = safety_verdict(graph, p)
+        assert rows[p.name].verdict == verdict
+        assert rows[p.name].trace is not None and rows[p.name].trace.depth == depth  # type: ignore[union-attr]
