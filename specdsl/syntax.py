@@ -136,6 +136,7 @@ _EXPRESSION = {
     "set",
     "always",
     "eventually",
+    "infinitely",
 }
 _OPERATOR = {
     "~>",
@@ -303,6 +304,11 @@ class _Builder(Transformer):
         if data in _JUMPS:
             return ast.Jump(_JUMPS[data], None, self._span(meta))
         raise AssertionError(f"no AST rule for {data}")  # pragma: no cover - grammar and builder agree
+
+    def infinitely_often(self, meta, c):
+        """`infinitely often p` is `always eventually p`."""
+        span = self._span(meta)
+        return ast.Unary("always", ast.Unary("eventually", c[0], span), span)
 
     # -- atoms
     def int(self, meta, c):

@@ -224,3 +224,10 @@ def test_binder_must_name_a_variable():
     assert (
         error("invariant X: [1 -> 2] == m") == "1:15: expected `x in D` at the start of a map `[x in D -> e]`"
     )
+
+
+def test_infinitely_often_is_always_eventually():
+    text = "var x: bool = false\nproperty P: infinitely often x\nproperty Q: always eventually x\n"
+    module = parse(text, "io.sw")
+    p, q = (d for d in module.decls if isinstance(d, ast.PropertyDecl))
+    assert p.expr == q.expr
