@@ -62,7 +62,7 @@ from specdsl.ir import (
     Variant,
     WithField,
 )
-from specdsl.tla.emit import emit
+from specdsl.tla.emit import emit, render_wrapper
 from specdsl.tla.names import Namer, identifier
 from specdsl.tla.run import find_jar
 
@@ -398,6 +398,33 @@ def test_witnesses_are_negated_invariants_and_configs_split():
     assert "SPECIFICATION Spec_RT" in configs["swap_live_RT.cfg"]
     assert "-deadlock" not in configs["swap.cfg"]  # deadlock checking stays on for safety
     assert "OneMapper" in configs["swap.cfg"] and "Reswapped_unreached" in configs["swap_reach.cfg"]
+
+
+def test_the_wrapper_module_of_a_run_passes_sany(tmp_path):
+    """The private module a TLC run checks: one first-failure-only invariant
+    per invariant and witness."""
+    system = swap_system()
+    emitted = emit(system)
+    checks = [p for p in system.properties if p.kind in ("invariant", "witness")]
+    text = render_wrapper(emitted, checks)
+    assert f"EXTENDS {emitted.module}, TLC" in text
+    assert "ASSUME \\A k \\in 1..5 : TLCSet(k, 0)" in text
+    assert "OneMapper_once == OneMapper \\/ TLCGet(3) = 1 \\/ (TLCSet(3, 1) /\\ FALSE)" in text
+    assert "Reswapped_once == Reswapped_unreached \\/ TLCGet(4) = 1" in text
+    for name, module_text in ((emitted.module, emitted.text), (emitted.wrapper, text)):
+        (tmp_path / f"{name}.tla").write_text(module_text)
+    proc = sany(tmp_path / f"{emitted.wrapper}.tla")
+    assert proc.returncode == 0 and "error" not in proc.stdout.lower(), proc.stdout
+
+
+def test_wrapper_names_avoid_every_name_of_the_module():
+    """They are claimed after the module is printed (the golden files show it
+    does not change): a property named like a wrapper keeps its name."""
+    base = lost_update()
+    clash = Property("TypeOK_once", "invariant", expr=base.property("TypeOK").expr)
+    emitted = emit(replace(base, properties=(*base.properties, clash)))
+    assert "TypeOK_once ==" in emitted.text
+    assert emitted.names.once["TypeOK"] == "TypeOK_once_1" and "DeadlockFree" not in emitted.names.once
 
 
 # -- names -----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The `tlc` engine end to end: real TLC runs (one worker) on small IR systems,
-every property kind, traces replayed; internal errors and timeouts as results."""
+every property kind, traces replayed; one run per model; internal errors and
+timeouts as results."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from specdsl.ir import FALSE, TRUE, Binary, IntType, Lit, Property, System, Var
 from specdsl.tla import engine as engine_module
 from specdsl.tla.emit import emit
 from specdsl.tla.engine import TlcEngine
+from specdsl.tla.output import parse_messages, summarize
+from specdsl.tla.run import Invocation
 
 OPTIONS = EngineOptions(workers=1, timeout=120)
 
@@ -24,6 +27,26 @@ def check(system: System, names: list[str] | None = None, options: EngineOptions
     results = TlcEngine().check(system, props, options)
     assert [r.property for r in results] == [p.name for p in props]
     return {r.property: r for r in results}
+
+
+@pytest.fixture
+def runs(monkeypatch) -> list[tuple[str, Invocation]]:
+    """Every TLC run of the test: its configuration and what TLC printed."""
+    seen: list[tuple[str, Invocation]] = []
+    real = engine_module.run_tlc
+
+    def recording(tools, module, modules, config, **options):
+        inv = real(tools, module, modules, config, **options)
+        seen.append((config, inv))
+        return inv
+
+    monkeypatch.setattr(engine_module, "run_tlc", recording)
+    return seen
+
+
+def reported(inv: Invocation) -> list[str | None]:
+    """The checks TLC itself reported violated in one run."""
+    return [v.name for v in summarize(parse_messages(inv.stdout)).violations]
 
 
 @pytest.fixture(scope="module")
@@ -107,14 +130,92 @@ def test_traces_carry_tagged_records_and_sets(swap):
     assert last.state["free"] == frozenset()
 
 
-def test_deadlock_violated():
+def test_deadlock_stops_the_run_and_another_run_decides_the_rest(runs):
+    """TLC stops at a deadlock even with -continue: what it found stands."""
     base = lost_update()
     system = replace(
         base, properties=tuple(replace(p, expr=FALSE) if p.kind == "deadlock" else p for p in base.properties)
     )
-    r = check(system, ["DeadlockFree", "TypeOK"])
+    r = check(system, ["DeadlockFree", "TypeOK", "Final", "BothRead"])
     assert r["DeadlockFree"].verdict == "violated" and r["DeadlockFree"].trace.depth == 4
-    assert r["TypeOK"].verdict == "holds"
+    assert r["TypeOK"].verdict == "holds" and r["TypeOK"].diameter == 5
+    assert (r["Final"].verdict, r["BothRead"].verdict) == ("violated", "reached")
+    assert len(runs) == 2
+    again, _ = runs[1]
+    assert "TypeOK_once" in again and "Final" not in again and "BothRead" not in again
+    assert "-deadlock here" in again  # the second run checks no deadlock
+
+
+# -- one run per model ---------------------------------------------------------------
+
+
+def test_one_run_decides_every_property_of_the_base_model(runs):
+    r = check(lost_update())
+    assert len(runs) == 1
+    assert {x.verdict for x in r.values()} == {"holds", "violated", "reached"}
+    assert {x.states for x in r.values()} == {13}  # every row, violated or not, counts the whole space
+    assert sorted(reported(runs[0][1])) == ["BothRead_once", "Final_once"]  # one trace each
+
+
+def test_a_check_hidden_by_another_at_the_same_state_gets_that_shortest_trace(runs):
+    """TLC checks a new state's invariants in order and moves on at the first
+    that fails: `Final` and its copy fail first at the same (only) state, so TLC
+    reports one of them; the other is refuted by that trace."""
+    base = lost_update()
+    final = base.property("Final")
+    system = replace(base, properties=(*base.properties, replace(final, name="FinalToo")))
+    r = check(system, ["Final", "FinalToo", "BothRead"])
+    assert len(runs) == 1 and reported(runs[0][1]) == ["BothRead_once", "Final_once"]
+    assert r["FinalToo"].verdict == "violated" and r["FinalToo"].trace.depth == 4
+    assert r["FinalToo"].trace == r["Final"].trace
+
+
+def test_a_liveness_violation_and_invariant_violations_in_one_run(runs):
+    r = check(lost_update("none"))
+    assert len(runs) == 1
+    assert r["Terminates"].verdict == "violated" and r["Terminates"].trace.loop_start is not None
+    assert (r["Final"].verdict, r["Final"].trace.depth) == ("violated", 4)
+    assert (r["BothRead"].verdict, r["BothRead"].trace.depth) == ("reached", 2)
+    assert r["TypeOK"].verdict == "holds" and r["DeadlockFree"].verdict == "holds"
+    # TLC checks liveness after the complete search, so it is still the diameter
+    assert {x.diameter for x in r.values()} == {5} and {x.states for x in r.values()} == {13}
+
+
+def test_a_liveness_violation_during_the_search_leaves_the_rest_to_another_run(runs, monkeypatch):
+    """A long run's periodic liveness check stops TLC before the search ends:
+    what it found stands, but nothing holds on the strength of that run."""
+    real = engine_module.run_tlc
+
+    def cut_short(*args, **options):
+        inv = real(*args, **options)
+        if len(runs) > 1:
+            return inv
+        stdout = inv.stdout.replace("for the complete state space", "for the current state space")
+        return replace(inv, stdout=stdout.replace("0 states left on queue", "7 states left on queue"))
+
+    monkeypatch.setattr(engine_module, "run_tlc", cut_short)
+    r = check(lost_update("none"))
+    assert len(runs) == 2
+    again, _ = runs[1]
+    assert "Terminates" not in again and "Final" not in again and "TypeOK_once" in again
+    assert {n: x.verdict for n, x in r.items()} == {
+        "TypeOK": "holds",
+        "Final": "violated",
+        "DeadlockFree": "holds",
+        "BothRead": "reached",
+        "Terminates": "violated",
+    }
+    assert r["Final"].trace.depth == 4 and {x.diameter for x in r.values()} == {5}
+
+
+def test_temporal_properties_the_lasso_does_not_refute_are_checked_again(runs):
+    """TLC stops at the first lasso: swap's Settles is refuted, Done and
+    Toggles need a second run; RT is a run of its own."""
+    check(swap_system())
+    configs = [config for config, _ in runs]
+    assert len(configs) == 3
+    assert sum("Settles" in c for c in configs) == 1 and sum("Toggles" in c for c in configs) == 2
+    assert sum("SPECIFICATION Spec_RT" in c for c in configs) == 1
 
 
 def test_invariant_violated_by_the_initial_state():

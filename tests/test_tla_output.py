@@ -15,6 +15,7 @@ from test_tla_emit import ENTRY, MODE, PTE, SLOT, THREAD, swap_system
 from specdsl.ir import BOOL, IntType, MapType, MapVal, Rec, SetType, Tag
 from specdsl.tla.emit import emit
 from specdsl.tla.output import (
+    SanyError,
     TlaFunction,
     TlaParseError,
     TlaRecord,
@@ -44,44 +45,80 @@ def test_messages_are_split_by_code():
 
 def test_invariant_violation():
     run = run_of("invariant")
-    assert (run.verdict, run.violated, run.complete) == ("invariant", "Final", False)
-    assert len(run.states) == 5 and run.loop_start is None
+    (v,) = run.violations
+    assert (v.kind, v.name, run.complete, run.explored) == ("invariant", "Final", False, False)
+    assert len(v.states) == 5 and v.loop_start is None
     assert run.distinct == 12 and run.depth is None  # the search stopped: no complete depth
-    state = parse_state(run.states[-1])
+    state = parse_state(v.states[-1])
     assert state["x"] == 1 and state["inc_pc"] == (TlaString("done"), TlaString("done"))
 
 
 def test_invariant_violated_by_the_initial_state():
-    run = run_of("initial")
-    assert (run.verdict, run.violated) == ("invariant", "StartsAtOne")
-    assert len(run.states) == 1 and parse_state(run.states[0])["x"] == 0
+    (v,) = run_of("initial").violations
+    assert (v.kind, v.name) == ("invariant", "StartsAtOne")
+    assert len(v.states) == 1 and parse_state(v.states[0])["x"] == 0
 
 
 def test_witness_reached():
-    run = run_of("witness")
-    assert (run.verdict, run.violated, len(run.states)) == ("invariant", "BothRead_unreached", 3)
+    (v,) = run_of("witness").violations
+    assert (v.kind, v.name, len(v.states)) == ("invariant", "BothRead_unreached", 3)
 
 
 def test_deadlock():
     run = run_of("deadlock")
-    assert run.verdict == "deadlock" and len(run.states) == 5
+    (v,) = run.violations
+    assert v.kind == "deadlock" and len(v.states) == 5 and not run.explored
 
 
 def test_success_gives_the_complete_depth_and_state_count():
     run = run_of("success")
-    assert (run.verdict, run.complete, run.distinct, run.depth) == ("ok", True, 13, 5)
+    assert (run.violations, run.complete, run.explored, run.distinct, run.depth) == ((), True, True, 13, 5)
+
+
+def test_continue_reports_every_violation_with_its_own_trace_and_completes():
+    """The engine's run: first-failure-only checks with -continue (see continue.out)."""
+    run = run_of("continue")
+    assert [(v.name, len(v.states)) for v in run.violations] == [("BothRead_once", 3), ("Final_once", 5)]
+    assert (run.complete, run.explored, run.distinct, run.depth, run.failed) == (True, True, 13, 5, False)
+
+
+def test_a_deadlock_stops_the_search_even_with_continue():
+    """TLC then prints a depth anyway: it is not the depth of a complete search."""
+    run = run_of("continue_deadlock")
+    assert [v.kind for v in run.violations] == ["invariant", "invariant", "deadlock"]
+    assert len(run.violations[-1].states) == 5
+    assert (run.complete, run.explored, run.depth, run.failed) == (False, False, None, False)
+
+
+def test_a_liveness_violation_after_the_whole_search_leaves_it_explored():
+    """TLC prints no depth then: it is the level of the last progress report."""
+    run = run_of("continue_lasso")
+    assert [v.kind for v in run.violations] == ["invariant", "invariant", "temporal"]
+    lasso = run.violations[-1]
+    assert lasso.stuttering and lasso.loop_start == len(lasso.states) - 1 == 3
+    assert (run.complete, run.explored, run.distinct, run.depth) == (False, True, 13, 5)
+
+
+def test_a_liveness_violation_found_during_the_search_leaves_it_unexplored():
+    """A periodic liveness check of a long run checks the current state space and stops the search."""
+    text = (OUTPUTS / "continue_lasso.out").read_text()
+    cut = text.replace("for the complete state space", "for the current state space")
+    cut = cut.replace("0 states left on queue", "7 states left on queue")
+    run = summarize(parse_messages(cut))
+    assert [v.kind for v in run.violations][-1] == "temporal"
+    assert (run.complete, run.explored, run.depth, run.failed) == (False, False, None, False)
 
 
 def test_temporal_lasso_back_to_state():
-    run = run_of("lasso")
-    assert run.verdict == "temporal" and not run.stuttering
-    assert run.loop_start is not None and 0 <= run.loop_start < len(run.states) - 1
+    (v,) = run_of("lasso").violations
+    assert v.kind == "temporal" and not v.stuttering
+    assert v.loop_start is not None and 0 <= v.loop_start < len(v.states) - 1
 
 
 def test_temporal_lasso_ending_in_stuttering():
-    run = run_of("stuttering")
-    assert run.verdict == "temporal" and run.stuttering
-    assert run.loop_start == len(run.states) - 1
+    (v,) = run_of("stuttering").violations
+    assert v.kind == "temporal" and v.stuttering
+    assert v.loop_start == len(v.states) - 1
 
 
 @pytest.mark.parametrize(
@@ -96,19 +133,19 @@ def test_temporal_lasso_ending_in_stuttering():
 )
 def test_errors_are_one_line(name, expected):
     run = run_of(name)
-    assert run.verdict == "error" and run.error.startswith(expected)
+    assert run.failed and run.error.startswith(expected)
     assert "\n" not in run.error
 
 
 def test_no_output_at_all_is_an_error():
-    assert summarize([]).verdict == "error"
+    assert summarize([]).failed
 
 
 def test_sany_diagnostics_locate_the_error():
     text = (OUTPUTS / "parse_error.out").read_text()
-    assert sany_error(sany_output(text)) == (5, 'Was expecting "==== or more Module body"')
+    assert sany_error(sany_output(text)) == SanyError(5, "Bad", 'Was expecting "==== or more Module body"')
     text = (OUTPUTS / "semantic_error.out").read_text()
-    assert sany_error(sany_output(text)) == (5, "Unknown operator: `y'.")
+    assert sany_error(sany_output(text)) == SanyError(5, "Sem", "Unknown operator: `y'.")
 
 
 # -- values -------------------------------------------------------------------------
@@ -164,8 +201,7 @@ def test_values_of_the_wrong_shape_are_rejected(text, type_):
 def test_captured_trace_states_read_back_as_ir_states():
     system = lost_update()
     names = emit(system).names
-    run = run_of("invariant")
-    last = parse_state(run.states[-1])
+    last = parse_state(run_of("invariant").violations[0].states[-1])
     values = {v.name: to_ir(last[names.variables[v.name]], v.type, names.fields) for v in system.variables}
     assert values == {
         "x": 1,

