@@ -455,3 +455,22 @@ def test_bound_names_avoid_globals_and_enclosing_binders(tmp_path):
     text = emit(system).text
     assert "\\A x_1 \\in 1..2 : (\\E x_2 \\in 1..2 : inc_tmp[x_2] = x) \\/ x_1 = 1" in text
     assert_sany_clean(tmp_path, system)
+
+
+def test_boolean_updates_are_parenthesised(tmp_path):
+    """`b' = x = y` and `b' = x /\\ y` would not mean the update: SANY rejects the
+    first and reads the second as `(b' = x) /\\ y`."""
+    base = lost_update()
+    flag = StateVar("flag", BOOL, (False,))
+    action = base.actions[0]
+    set_flag = replace(
+        action,
+        updates=(
+            *action.updates,
+            Update("flag", Binary("and", Binary("eq", Var("x"), _lit(0, THREAD)), Var("flag"))),
+        ),
+    )
+    system = replace(base, variables=(*base.variables, flag), actions=(set_flag, *base.actions[1:]))
+    text = emit(system).text
+    assert "flag' = (x = 0 /\\ flag)" in text
+    assert_sany_clean(tmp_path, system)

@@ -355,7 +355,7 @@ class _Emitter:
         head = self.actions[a.name] + (f"({', '.join(params)})" if params else "")
         lines = [self._item(c, scope) for c in p.conjuncts(a.guard) if c != TRUE]
         updated = {u.var for u in a.updates}
-        lines += [f"{p.variables[u.var][0]}' = {p.expr(u.value, scope)}" for u in a.updates]
+        lines += [f"{p.variables[u.var][0]}' = {p.rhs(u.value, scope)}" for u in a.updates]
         unchanged = [p.variables[v.name][0] for v in self.system.variables if v.name not in updated]
         if not a.updates:
             lines.append("UNCHANGED vars")

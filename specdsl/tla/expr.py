@@ -263,6 +263,13 @@ class Printer:
         """`e` as a self-contained TLA+ expression (no outer parentheses)."""
         return self._expr(e, scope)[0]
 
+    def rhs(self, e: Expr, scope: Scope) -> str:
+        """`e` as the right-hand side of `x' = e`: an infix operand of `=` is
+        parenthesised (`flag' = (pte.tag = "Swap")`, `b' = (x /\\ y)`); IF and
+        quantifiers (precedence 0) extend to the end of their conjunct anyway."""
+        text, prec = self._expr(e, scope)
+        return f"({text})" if 0 < prec <= 5 else text
+
     def operand(self, e: Expr, scope: Scope, min_prec: int) -> str:
         return self._wrap(self._expr(e, scope), min_prec)
 
