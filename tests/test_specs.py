@@ -111,3 +111,26 @@ def _holds(g: StateGraph, prop: str, state) -> bool:
     from specdsl.interp import evaluate
 
     return bool(evaluate(g.system.property(prop).expr, state))
+
+
+def test_the_rt_verdict_of_prepare_timeout_rests_on_the_sleep_handing_over_the_cpu():
+    """Under `fault[2] preempts fault[1]` the preempted thread is strongly fair: a
+    thread that sleeps infinitely often hands the CPU over infinitely often. With
+    only weak fairness the timer may fire every time before T1 steps, and the
+    livelock of prepare_schedule returns (the domain notes' warning)."""
+    from dataclasses import replace
+
+    from specdsl.engine import EngineOptions
+    from specdsl.ir import FairnessRule
+    from specdsl.tla.engine import TlcEngine
+
+    system = load_system(SPECS / "prepare_timeout.sw")
+    prop = system.property("FaultCompletesRT")
+    rt = system.model("RT")
+    assert FairnessRule("fault", 1, "strong") in rt.fairness
+    weak_rt = replace(rt, fairness=tuple(r for r in rt.fairness if r.kind != "strong"))
+    weakened = replace(system, models=tuple(weak_rt if m.name == "RT" else m for m in system.models))
+    (strong,) = TlcEngine().check(system, [prop], EngineOptions(workers=1))
+    (weak,) = TlcEngine().check(weakened, [prop], EngineOptions(workers=1))
+    assert strong.verdict == "holds"
+    assert weak.verdict == "violated" and weak.trace is not None and weak.trace.loop_start is not None
