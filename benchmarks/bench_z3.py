@@ -1,31 +1,66 @@
-"""Figures for the Z3 engine: BMC depth and time per depth, time to each counterexample,
-lasso search, proofs (with --proofs), and encoding comparisons as ratios measured in
-this process (bit-vectors + QF_BV vs integers; assumption literals vs push/pop).
+"""Figures for the Z3 engine, in CPU seconds of this process (Z3 runs in-process).
 
-    python benchmarks/bench_z3.py [--depth K] [--proofs] [--compare SPEC] [SPEC ...]
+1. Every spec as the driver checks it: one `Z3Engine.check` with every property,
+   safety complete to the breadth-first depth of the state graph (what TLC
+   reports), temporal properties to `--lasso-depth`; per property the verdict,
+   the method, the trace length and the seconds; the total (target: 40 s).
+2. Encoding and search choices on one spec (`--compare`, default pte_marker), as
+   ratios against the kept configuration measured in this process: BMC with and
+   without partial-order reduction, with assumption literals instead of push/pop,
+   with the earlier per-leaf if-chain transition relation, with integers instead
+   of bit-vectors (at depth 12: they are much slower); lasso search with
+   one query per depth instead of per chunk, without the prefix bound.
+3. Two specs checked one after the other and on two threads at once (wall time).
+
+    python benchmarks/bench_z3.py [--lasso-depth K] [--compare SPEC] [--no-compare] [--no-threads] [SPEC ...]
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import z3
 
 from specdsl.engine import EngineOptions
+from specdsl.interp import initial_states, successors
+from specdsl.ir import Model, System
 from specdsl.loader import load_system
 from specdsl.smt.bmc import Goal, bmc
 from specdsl.smt.encode import Encoding
-from specdsl.smt.engine import Z3Engine
+from specdsl.smt.engine import OUT_OF_TYPES, Z3Engine
 from specdsl.smt.lasso import search
 
 SPECS = Path(__file__).parent.parent / "specs"
 ALL = [p.stem for p in sorted(SPECS.glob("*.sw")) if p.stem != "swapin_common"]
+BMC_DEPTH = 22  # the BMC figure the brief quotes for pte_marker
+
+
+def bfs_depth(system: System) -> int:
+    """The depth of a complete breadth-first search (the depth TLC reports, minus one)."""
+    depth = dict.fromkeys(initial_states(system), 0)
+    queue = deque(depth)
+    while queue:
+        s = queue.popleft()
+        for _, n in successors(system, s):
+            if n not in depth:
+                depth[n] = depth[s] + 1
+                queue.append(n)
+    return max(depth.values())
+
+
+def cpu(fn: Callable[[], object]) -> tuple[float, object]:
+    t0 = time.process_time()
+    out = fn()
+    return time.process_time() - t0, out
 
 
 def goals(enc: Encoding) -> list[Goal]:
-    out = []
+    out = [Goal(OUT_OF_TYPES, z3.Not(enc.dom()))]
     for p in enc.system.properties:
         if p.kind == "deadlock":
             out.append(Goal(p.name, enc.deadlock(p.expr)))
@@ -35,71 +70,136 @@ def goals(enc: Encoding) -> list[Goal]:
     return out
 
 
-def bench_spec(name: str, depth: int, proofs: bool) -> None:
+# -- 1. every spec
+
+
+def check_all(names: list[str], lasso_depth: int) -> None:
+    print(f"1. Z3Engine.check, every property (safety complete, temporal to depth {lasso_depth})")
+    total = 0.0
+    for name in names:
+        system = load_system(SPECS / f"{name}.sw")
+        depth = bfs_depth(system)
+        opts = EngineOptions(depth=lasso_depth, timeout=600, complete_depth=depth)
+        seconds, rows = cpu(lambda s=system, o=opts: Z3Engine().check(s, s.properties, o))  # type: ignore[misc]
+        total += seconds
+        print(f"  {name:<18} complete depth {depth:2}: {seconds:6.2f}s", flush=True)
+        for r in rows:  # type: ignore[attr-defined]
+            trace = f"trace {len(r.trace):2}" if r.trace else "        "
+            print(f"    {r.property:<17} {r.verdict:<10} {r.method:<6} {trace} {r.seconds:6.2f}s")
+    print(f"  total {total:.1f}s")
+
+
+# -- 2. choices, as ratios
+
+
+class IfChain(Encoding):
+    """The earlier transition relation: per leaf, an if-chain over the actions changing it."""
+
+    def trans(self, model: Model | None = None, stutter: bool = False) -> z3.BoolRef:
+        assert not stutter
+        tm = self.tm
+        parts = [self.dom(), z3.ULT(self.sel, len(self.ground))]
+        parts += [tm.implies(self.is_sel(i), en) for i, en in enumerate(self.enabled(model))]
+        for j, (post, pre) in enumerate(zip(self.post, self.pre)):
+            value = pre
+            for i in reversed(range(len(self.ground))):
+                if j in self.effects[i]:
+                    value = z3.If(self.is_sel(i), self.effects[i][j], value)
+            parts.append(post == value)
+        return tm.and_(*parts)
+
+
+def ratios(label: str, runs: dict[str, Callable[[], object]]) -> None:
+    """Time each run; the first is the kept configuration, the others are ratios to it."""
+    base = 0.0
+    for i, (name, run) in enumerate(runs.items()):
+        seconds, _ = cpu(run)
+        base = base or seconds
+        note = "(kept)" if i == 0 else f"{seconds / base:5.1f}x"
+        print(f"  {label:<9} {name:<36} {seconds:6.2f}s  {note}", flush=True)
+
+
+def compare(name: str, lasso_depth: int) -> None:
     system = load_system(SPECS / f"{name}.sw")
+    print(f"\n2. choices on {name}")
+
+    def run_bmc(
+        depth: int, bv: bool = True, cls: type[Encoding] = Encoding, **options: object
+    ) -> Callable[[], object]:
+        def run() -> object:
+            enc = cls(system, bv=bv)
+            return bmc(enc, goals(enc), depth, timeout=600, **options)  # type: ignore[arg-type]
+
+        return run
+
+    ratios(
+        f"BMC {BMC_DEPTH}",
+        {
+            "disjunction, reduction, push/pop": run_bmc(BMC_DEPTH),
+            "without partial-order reduction": run_bmc(BMC_DEPTH, reduce=False),
+            "assumption literals": run_bmc(BMC_DEPTH, incremental="assumptions"),
+            "per-leaf if-chains (earlier)": run_bmc(BMC_DEPTH, cls=IfChain, reduce=False),
+        },
+    )
+    ratios("BMC 12", {"bit-vectors, QF_BV": run_bmc(12), "integers, default solver": run_bmc(12, bv=False)})
+
+    temporal = [p for p in system.properties if p.kind == "temporal"]
+    diameter = bfs_depth(system)
+
+    def run_lasso(**options: object) -> Callable[[], object]:
+        def run() -> object:
+            enc = Encoding(system)
+            for p in temporal:
+                search(enc, system.model(p.model), [(p.name, p.formula)], lasso_depth, 600, **options)  # type: ignore[arg-type, list-item]
+            return None
+
+        return run
+
+    ratios(
+        f"lasso {lasso_depth}",
+        {
+            "chunks, prefix bound": run_lasso(diameter=diameter),
+            "one query per depth": run_lasso(diameter=diameter, chunk=1),
+            "without the prefix bound": run_lasso(),
+        },
+    )
+
+
+# -- 3. threads
+
+
+def threads(names: list[str]) -> None:
+    systems = [load_system(SPECS / f"{n}.sw") for n in names]
+    opts = [EngineOptions(depth=20, timeout=600, complete_depth=bfs_depth(s)) for s in systems]
+
+    def one(i: int) -> object:
+        return Z3Engine().check(systems[i], systems[i].properties, opts[i])
+
     t0 = time.monotonic()
-    enc = Encoding(system)
-    took = time.monotonic() - t0
-    print(f"\n{name}: {len(enc.leaves)} leaves, {len(enc.ground)} ground actions, encoded in {took:.3f}s")
-    run = bmc(enc, goals(enc), depth, timeout=120)
-    per = sum(run.depth_seconds) / max(1, len(run.depth_seconds))
-    total = sum(run.depth_seconds)
-    print(f"  BMC: depth {len(run.depth_seconds) - 1} in {total:.2f}s ({per * 1000:.0f} ms/depth)")
-    for goal, r in run.results.items():
-        what = {
-            "reached": f"found at depth {r.depth} after {r.seconds:.2f}s",
-            "clear": f"clear to depth {r.depth}",
-        }
-        print(f"    {goal:<18} {what.get(r.status, r.status + ' ' + r.message)}")
-    for p in system.properties:
-        if p.kind == "temporal":
-            r = search(enc, system.model(p.model), [(p.name, p.formula)], depth, 120)[p.name]  # type: ignore[list-item]
-            loop = f", loop at {r.loop_start}" if r.status == "found" else ""
-            print(f"  lasso {p.name:<18} {r.status} at depth {r.depth}{loop} in {r.seconds:.2f}s")
-    if proofs:
-        safety = [p for p in system.properties if p.kind in ("invariant", "deadlock")]
-        t0 = time.monotonic()
-        rows = Z3Engine().check(system, safety, EngineOptions(depth=depth, timeout=30))
-        for r in rows:
-            head = f"{r.property:<18} {r.verdict} {r.method} bound={r.bound} {r.seconds:.1f}s"
-            print(f"  proof {head}  {r.message[:90]}")
-        print(f"  proofs total {time.monotonic() - t0:.1f}s")
-
-
-def compare(name: str, depth: int) -> None:
-    """BMC to `depth` on goals that are never reached, under each encoding choice."""
-    system = load_system(SPECS / f"{name}.sw")
-
-    def timed(bv: bool, incremental: str) -> float:
-        enc = Encoding(system, bv=bv)
-        clear = [g for g in goals(enc) if g.name in ("TypeOK", "CountSane", "DeadlockFree")]
-        t0 = time.monotonic()
-        bmc(enc, clear, depth, timeout=600, incremental=incremental)  # type: ignore[arg-type]
-        return time.monotonic() - t0
-
-    base = timed(True, "assumptions")
-    print(f"\nencoding comparison on {name}, BMC to depth {depth} (3 goals that hold):")
-    print(f"  bit-vectors, QF_BV, assumption literals: {base:.2f}s (baseline)")
-    for label, bv, inc in (
-        ("bit-vectors, QF_BV, push/pop", True, "pushpop"),
-        ("integers, default solver", False, "assumptions"),
-    ):
-        t = timed(bv, inc)
-        print(f"  {label + ':':<40} {t:.2f}s  ({t / base:.1f}x the baseline)")
+    for i in range(len(systems)):
+        one(i)
+    sequential = time.monotonic() - t0
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(max_workers=len(systems)) as pool:
+        list(pool.map(one, range(len(systems))))
+    parallel = time.monotonic() - t0
+    print(f"\n3. {' + '.join(names)}, wall time: one after the other {sequential:.2f}s, ", end="")
+    print(f"on {len(systems)} threads {parallel:.2f}s ({sequential / parallel:.2f}x)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("specs", nargs="*", default=ALL)
-    parser.add_argument("--depth", type=int, default=20)
-    parser.add_argument("--proofs", action="store_true")
+    parser.add_argument("--lasso-depth", type=int, default=30)
     parser.add_argument("--compare", default="pte_marker")
-    parser.add_argument("--compare-depth", type=int, default=14)
+    parser.add_argument("--no-compare", action="store_true")
+    parser.add_argument("--no-threads", action="store_true")
     args = parser.parse_args()
-    for name in args.specs:
-        bench_spec(name, args.depth, args.proofs)
-    if args.compare:
-        compare(args.compare, args.compare_depth)
+    check_all(args.specs, args.lasso_depth)
+    if not args.no_compare:
+        compare(args.compare, args.lasso_depth)
+    if not args.no_threads:
+        threads(["always_swapcache", "pte_marker_locked"])
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,22 @@ def test_baseline_race_at_its_shortest_depth(spec: str) -> None:
         verdict, depth = safety_verdict(graph, p)
         assert rows[p.name].verdict == verdict
         assert rows[p.name].trace is not None and rows[p.name].trace.depth == depth  # type: ignore[union-attr]
+
+
+def _summary(rows: list[Result]) -> list[tuple[object, ...]]:
+    return [(r.property, r.verdict, r.bound, r.trace.depth if r.trace else None) for r in rows]
+
+
+def test_parallel_threads_give_the_sequential_results() -> None:
+    """Each check has its own Z3 context: checks on parallel threads neither clash
+    ("context mismatch", crashes) nor change each other's answers."""
+    systems = [lost_update(), pin_wait(False), cells(), lock_order()] * 2
+    opts = EngineOptions(depth=6, timeout=30)
+
+    def run(system: System) -> list[tuple[object, ...]]:
+        return _summary(Z3Engine(proofs=False).check(system, system.properties, opts))
+
+    sequential = [run(s) for s in systems]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        parallel = list(pool.map(run, systems))
+    assert Z3Engine.thread_safe and parallel == sequential

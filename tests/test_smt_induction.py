@@ -44,10 +44,10 @@ def test_lemmas_are_inductive_invariants() -> None:
     found = lemmas(enc, Budget(30))
     assert found
     u = Unrolling(enc)
-    solver = z3.Solver()
-    solver.add(u.at(z3.And(enc.sel_range(False), enc.trans()), 0), *(u.at(c, 0) for c in found))
+    solver = z3.Solver(ctx=enc.ctx)
+    solver.add(u.at(enc.trans(), 0), *(u.at(c, 0) for c in found))
     assert solver.check(z3.Not(z3.And([u.at(c, 1) for c in found]))) == z3.unsat
-    init = z3.Solver()
+    init = z3.Solver(ctx=enc.ctx)
     init.add(enc.init())
     assert init.check(z3.Not(z3.And(found))) == z3.unsat
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from ir_examples import PC, THREAD, lost_update
 from random_systems import pin_wait
@@ -23,13 +25,25 @@ from specdsl.ir import (
     TState,
     Var,
 )
+from specdsl.loader import load_system
 from specdsl.smt.encode import Encoding
-from specdsl.smt.lasso import UnsupportedFormula, check_supported, search
+from specdsl.smt.lasso import LassoResult, UnsupportedFormula, check_supported, loop_only, search
+from specdsl.smt.traces import lasso_trace
+from specdsl.trace import Trace
+
+SPECS = Path(__file__).parent.parent / "specs"
 
 
-def _run(system: System, formula: Temporal, model: str = "fair", depth: int = 8):
+def _run(
+    system: System, formula: Temporal, model: str = "fair", depth: int = 8, **options: object
+) -> LassoResult:
     enc = Encoding(system)
-    return search(enc, system.model(model), [("P", formula)], depth, timeout=30)["P"]
+    return search(enc, system.model(model), [("P", formula)], depth, timeout=30, **options)["P"]  # type: ignore[arg-type]
+
+
+def _trace(system: System, r: LassoResult, model: str = "fair") -> Trace:
+    assert r.status == "found" and r.loop_start is not None
+    return lasso_trace(system, r.states, system.model(model), r.loop_start, r.loop)
 
 
 def _at(label: str, t: int) -> TState:
@@ -39,10 +53,9 @@ def _at(label: str, t: int) -> TState:
 def test_preempting_spinner_starves_the_owner() -> None:
     system = pin_wait(sleeps=False)
     p = system.property("OwnerDone")
-    r = _run(system, p.formula, p.model)  # type: ignore[arg-type]
-    assert r.status == "found"
-    assert (len(r.states), r.loop_start) == (3, 2)
-    replay(system, r.states, system.model("RT"), r.loop_start)
+    trace = _trace(system, _run(system, p.formula, p.model), p.model)  # type: ignore[arg-type]
+    assert (len(trace), trace.loop_start) == (3, 2)
+    replay(system, [s.state for s in trace.steps], system.model("RT"), trace.loop_start)
 
 
 def test_sleeping_waiter_lets_the_strongly_fair_owner_run() -> None:
@@ -57,18 +70,19 @@ def test_weakly_fair_process_is_not_starved() -> None:
     assert _run(system, system.property("OwnerDoneFair").formula).status == "clear"  # type: ignore[arg-type]
 
 
-def test_terminal_state_stutters() -> None:
-    """Both threads finish; `always eventually T1 not done` fails on the final stutter."""
+@pytest.mark.parametrize("chunk", [1, 8])
+def test_terminal_state_stutters(chunk: int) -> None:
+    """Both threads finish; `always eventually T1 not done` fails on the final stutter
+    (also when the query asks about deeper paths, which must stutter on)."""
     system = lost_update()
-    r = _run(system, Always(Eventually(TNot(_at("done", 1)))))
-    assert r.status == "found"
-    assert r.loop_start == len(r.states) - 1 and r.states[-1]["inc_pc"].get(1) == Tag("done")
+    trace = _trace(system, _run(system, Always(Eventually(TNot(_at("done", 1)))), chunk=chunk))
+    assert trace.loop_start == len(trace) - 1 and trace.steps[-1].state["inc_pc"].get(1) == Tag("done")  # type: ignore[union-attr]
 
 
 def test_unfair_system_may_stop_anywhere() -> None:
     system = lost_update(fairness="none")
-    r = _run(system, system.property("Terminates").formula)  # type: ignore[arg-type]
-    assert r.status == "found" and (len(r.states), r.loop_start) == (1, 0)
+    trace = _trace(system, _run(system, system.property("Terminates").formula))  # type: ignore[arg-type]
+    assert (len(trace), trace.loop_start) == (1, 0)
 
 
 @pytest.mark.parametrize(
@@ -83,8 +97,15 @@ def test_unfair_system_may_stop_anywhere() -> None:
         (TAnd((Eventually(_at("done", 1)), Always(_at("read", 1)))), "found"),
     ],
 )
-def test_formula_shapes(formula: Temporal, status: str) -> None:
-    assert _run(lost_update(), formula).status == status
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"chunk": 1}, {"diameter": 4}],
+    ids=["default", "chunk1", "diameter"],
+)
+def test_formula_shapes(formula: Temporal, status: str, options: dict[str, object]) -> None:
+    """Whatever the chunks or the prefix bound, the same verdict and depth."""
+    r = _run(lost_update(), formula, **options)
+    assert (r.status, r.depth) == (status, _run(lost_update(), formula, chunk=1).depth)
 
 
 def test_unsupported_shape_is_rejected() -> None:
@@ -98,3 +119,28 @@ def test_model_with_no_fairness_allows_any_stop() -> None:
     enc = Encoding(system)
     r = search(enc, stop, [("P", Eventually(_at("done", 1)))], 4, timeout=30)["P"]
     assert r.status == "found"
+
+
+def test_loop_on_steering_variables_is_repeated_until_the_ghosts_repeat() -> None:
+    """prepare_schedule's real-time livelock: Z3 closes the loop where the retry
+    counter (a ghost) still differs; the interpreter repeats the loop until it
+    saturates, and the longer lasso replays."""
+    system = load_system(SPECS / "prepare_schedule.sw")
+    p = system.property("FaultCompletesRT")
+    r = _run(system, p.formula, p.model, depth=12)  # type: ignore[arg-type]
+    assert r.status == "found" and r.loop_start is not None
+    assert r.states[-1] != r.states[r.loop_start]
+    trace = _trace(system, r, p.model)
+    assert len(trace) > r.depth
+    replay(system, [s.state for s in trace.steps], system.model(p.model), trace.loop_start)
+
+
+def test_absorbing_predicates_make_violations_depend_on_the_loop_only() -> None:
+    system = lost_update()
+    enc, fair = Encoding(system), system.model("fair")
+    assert loop_only(enc, fair, Eventually(_at("done", 1)))  # done is never left
+    assert not loop_only(enc, fair, Eventually(_at("write", 1)))  # write is
+    assert loop_only(
+        enc, fair, TAnd((Always(Eventually(_at("read", 1))), Eventually(Always(_at("done", 2)))))
+    )
+    assert not loop_only(enc, fair, LeadsTo(_at("read", 1), _at("done", 1)))

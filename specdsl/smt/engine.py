@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import z3
 
 from specdsl.engine import EngineOptions
 from specdsl.interp import ReplayError
-from specdsl.ir import Property, System
+from specdsl.ir import Model, Property, System
 from specdsl.result import Method, Outcome, Result
 from specdsl.smt.bmc import Goal, Reach, bmc
 from specdsl.smt.encode import Encoding
 from specdsl.smt.expr import Unsupported
 from specdsl.smt.induction import k_induction, lemmas
-from specdsl.smt.lasso import UnsupportedFormula, check_supported, search
+from specdsl.smt.lasso import LassoResult, UnsupportedFormula, check_supported, search
 from specdsl.smt.pdr import pdr
 from specdsl.smt.solver import Budget
 from specdsl.smt.traces import lasso_trace
@@ -42,6 +42,7 @@ class _Row:
 
 class Z3Engine:
     name = "z3"
+    thread_safe = True  # each check builds its terms in a private Z3 context (`Encoding.ctx`)
 
     def __init__(self, proofs: bool = True) -> None:
         self.proofs = proofs
@@ -175,17 +176,10 @@ class Z3Engine:
                 todo.append((p.name, p.formula))
             except (UnsupportedFormula, Unsupported) as e:
                 rows[p.name] = _Row("unknown", "lasso", None, str(e))
-        found = search(enc, model, todo, options.depth, options.timeout)
+        found = search(enc, model, todo, options.depth, options.timeout, diameter=options.complete_depth)
         for name, r in found.items():
             if r.status == "found":
-                assert r.loop_start is not None
-                rows[name] = _replayed(
-                    lambda r=r: lasso_trace(enc.system, r.states, model, r.loop_start),  # type: ignore[misc]
-                    "violated",
-                    "lasso",
-                    r.seconds,
-                    f"fair lasso of {r.depth} steps, looping back to state {r.loop_start}",
-                )
+                rows[name] = _lasso(enc.system, model, r)
             elif r.status == "unknown":
                 rows[name] = _Row(
                     "unknown",
@@ -217,20 +211,27 @@ def _bounded(p: Property, depth: int, seconds: float) -> _Row:
 
 def _found(system: System, p: Property, r: Reach) -> _Row:
     verdict: Outcome = "reached" if p.kind == "witness" else "violated"
-    what = "reached" if p.kind == "witness" else "violated"
-    return _replayed(
-        lambda: build_trace(system, r.states), verdict, "bmc", r.seconds, f"{what} at depth {r.depth}"
-    )
-
-
-def _replayed(
-    make: Callable[[], Trace], verdict: Outcome, method: Method, seconds: float, message: str
-) -> _Row:
     try:
-        trace = make()
+        trace = build_trace(system, r.states)
     except ReplayError as e:
-        return _Row("error", method, None, f"internal error: Z3 trace does not replay: {e}", seconds=seconds)
-    return _Row(verdict, method, None, message, trace, seconds)
+        return _not_replayed("bmc", e, r.seconds)
+    return _Row(verdict, "bmc", None, f"{verdict} at depth {r.depth}", trace, r.seconds)
+
+
+def _lasso(system: System, model: Model, r: LassoResult) -> _Row:
+    assert r.loop_start is not None
+    try:
+        trace = lasso_trace(system, r.states, model, r.loop_start, r.loop)
+    except ReplayError as e:
+        return _not_replayed("lasso", e, r.seconds)
+    msg = f"fair lasso of {len(trace)} steps, looping back to state {trace.loop_start}"
+    if len(trace) != r.depth:
+        msg += f" (found at depth {r.depth} on the variables that steer the behaviour)"
+    return _Row("violated", "lasso", None, msg, trace, r.seconds)
+
+
+def _not_replayed(method: Method, e: ReplayError, seconds: float) -> _Row:
+    return _Row("error", method, None, f"internal error: Z3 trace does not replay: {e}", seconds=seconds)
 
 
 def _out_of_types(depth: int) -> str:

@@ -30,23 +30,19 @@ from specdsl.ir import (
     WithField,
 )
 from specdsl.smt.sym import (
-    Arith,
     SInt,
     SMap,
     SRec,
     SSet,
     STag,
     SVal,
+    Terms,
     align_sets,
-    and_,
     const,
     equal,
     first_value,
-    implies,
     in_domain,
     ite,
-    not_,
-    or_,
     tag_index,
     tag_slots,
 )
@@ -60,8 +56,8 @@ class Unsupported(Exception):
 class Evaluator:
     """Evaluates expressions over a symbolic state (variable name -> value)."""
 
-    def __init__(self, ar: Arith, state: Mapping[str, SVal]) -> None:
-        self.ar = ar
+    def __init__(self, tm: Terms, state: Mapping[str, SVal]) -> None:
+        self.tm = tm
         self.state = state
 
     def bool(self, e: Expr, env: Mapping[str, SVal] | None = None) -> z3.BoolRef:
@@ -70,23 +66,23 @@ class Evaluator:
         return v
 
     def eval(self, e: Expr, env: Mapping[str, SVal]) -> SVal:  # noqa: C901 - one case per node
-        ar = self.ar
+        tm = self.tm
         if isinstance(e, Lit):
-            return const(ar, e.type, e.value)
+            return const(tm, e.type, e.value)
         if isinstance(e, Var):
             return self.state[e.name]
         if isinstance(e, Param):
             return env[e.name]
         if isinstance(e, Unary):
             a = self.eval(e.arg, env)
-            return not_(a) if e.op == "not" else ar.neg(a)  # type: ignore[arg-type]
+            return tm.not_(a) if e.op == "not" else tm.neg(a)  # type: ignore[arg-type]
         if isinstance(e, Binary):
             return self._binary(e, env)
         if isinstance(e, Ite):
             c = self.eval(e.cond, env)
             if z3.is_true(c) or z3.is_false(c):  # type: ignore[arg-type]
                 return self.eval(e.then if z3.is_true(c) else e.orelse, env)  # type: ignore[arg-type]
-            return ite(ar, c, self.eval(e.then, env), self.eval(e.orelse, env))  # type: ignore[arg-type]
+            return ite(tm, c, self.eval(e.then, env), self.eval(e.orelse, env))  # type: ignore[arg-type]
         if isinstance(e, Index):
             m = self.eval(e.map, env)
             assert isinstance(m, SMap)
@@ -98,7 +94,7 @@ class Evaluator:
         if isinstance(e, IsTag):
             t = self.eval(e.arg, env)
             assert isinstance(t, STag)
-            return ar.compare("eq", t.tag, ar.const(tag_index(t.type, e.tag)))
+            return tm.compare("eq", t.tag, tm.const(tag_index(t.type, e.tag)))
         if isinstance(e, Payload):
             t = self.eval(e.arg, env)
             assert isinstance(t, STag)
@@ -109,10 +105,10 @@ class Evaluator:
         if isinstance(e, MakeTag):
             types, index = tag_slots(e.type)
             i = tag_index(e.type, e.tag)
-            slots = [const(ar, st, first_value(st)) for st in types]
+            slots = [const(tm, st, first_value(st)) for st in types]
             if e.payload is not None:
                 slots[index[i]] = self.eval(e.payload, env)  # type: ignore[index]
-            return STag(e.type, ar.const(i), tuple(slots))
+            return STag(e.type, tm.const(i), tuple(slots))
         if isinstance(e, MakeRecord):
             return SRec(tuple((n, self.eval(x, env)) for n, x in e.fields))
         if isinstance(e, MapComp):
@@ -125,7 +121,7 @@ class Evaluator:
             assert isinstance(m, SMap)
             key, value = self.eval(e.key, env), self.eval(e.value, env)
             hits = self._hits(m, key)
-            return SMap(m.key, tuple(ite(ar, h, value, x) for h, x in zip(hits, m.items)))
+            return SMap(m.key, tuple(ite(tm, h, value, x) for h, x in zip(hits, m.items)))
         if isinstance(e, WithField):
             r = self.eval(e.record, env)
             assert isinstance(r, SRec)
@@ -134,7 +130,7 @@ class Evaluator:
         if isinstance(e, SetLit):
             elems = [self.eval(x, env) for x in e.elems]
             bits = tuple(
-                or_(*(equal(ar, x, const(ar, e.elem_type, d)) for x in elems)) for d in domain(e.elem_type)
+                tm.or_(*(equal(tm, x, const(tm, e.elem_type, d)) for x in elems)) for d in domain(e.elem_type)
             )
             return SSet(e.elem_type, bits)
         if isinstance(e, SetComp):
@@ -143,54 +139,54 @@ class Evaluator:
         if isinstance(e, Quant):
             vals = [self.bool(e.body, self._bind(env, e.var, e.domain, d)) for d in domain(e.domain)]
             if e.kind == "forall":
-                return and_(*vals)
+                return tm.and_(*vals)
             if e.kind == "exists":
-                return or_(*vals)
+                return tm.or_(*vals)
             return self._count(vals)
         if isinstance(e, InDomain):
-            return in_domain(ar, e.type, self.eval(e.arg, env))
+            return in_domain(tm, e.type, self.eval(e.arg, env))
         raise Unsupported(f"expression node {type(e).__name__}")
 
     def _bind(self, env: Mapping[str, SVal], name: str, t: Type, v: object) -> dict[str, SVal]:
-        return {**env, name: const(self.ar, t, v)}  # type: ignore[arg-type]
+        return {**env, name: const(self.tm, t, v)}  # type: ignore[arg-type]
 
     def _binary(self, e: Binary, env: Mapping[str, SVal]) -> SVal:
-        ar, op = self.ar, e.op
+        tm, op = self.tm, e.op
         if op in ("and", "or", "implies"):
             a = self.bool(e.lhs, env)
             if op == "and" and z3.is_false(a):
                 return a
             if op in ("or", "implies") and (z3.is_true(a) if op == "or" else z3.is_false(a)):
-                return z3.BoolVal(True)
+                return tm.true
             b = self.bool(e.rhs, env)
-            return and_(a, b) if op == "and" else or_(a, b) if op == "or" else implies(a, b)
+            return tm.and_(a, b) if op == "and" else tm.or_(a, b) if op == "or" else tm.implies(a, b)
         a, b = self.eval(e.lhs, env), self.eval(e.rhs, env)
         if op == "eq":
-            return equal(ar, a, b)
+            return equal(tm, a, b)
         if op == "ne":
-            return not_(equal(ar, a, b))
+            return tm.not_(equal(tm, a, b))
         if op == "in":
             assert isinstance(b, SSet)
-            return or_(
-                *(and_(bit, equal(ar, a, const(ar, b.elem, d))) for d, bit in zip(domain(b.elem), b.bits))
+            return tm.or_(
+                *(tm.and_(bit, equal(tm, a, const(tm, b.elem, d))) for d, bit in zip(domain(b.elem), b.bits))
             )
         if op in ("union", "inter", "diff"):
             assert isinstance(a, SSet) and isinstance(b, SSet)
-            t, xs, ys = align_sets(a, b)
+            t, xs, ys = align_sets(tm, a, b)
             if op == "union":
-                return SSet(t, tuple(or_(x, y) for x, y in zip(xs, ys)))
+                return SSet(t, tuple(tm.or_(x, y) for x, y in zip(xs, ys)))
             if op == "inter":
-                return SSet(t, tuple(and_(x, y) for x, y in zip(xs, ys)))
-            return SSet(t, tuple(and_(x, not_(y)) for x, y in zip(xs, ys)))
+                return SSet(t, tuple(tm.and_(x, y) for x, y in zip(xs, ys)))
+            return SSet(t, tuple(tm.and_(x, tm.not_(y)) for x, y in zip(xs, ys)))
         assert isinstance(a, SInt) and isinstance(b, SInt), e
         if op in ("lt", "le"):
-            return ar.compare(op, a, b)
+            return tm.compare(op, a, b)
         if op in ("gt", "ge"):
-            return ar.compare("lt" if op == "gt" else "le", b, a)
-        return {"add": ar.add, "sub": ar.sub, "mul": ar.mul, "div": ar.div, "mod": ar.mod}[op](a, b)
+            return tm.compare("lt" if op == "gt" else "le", b, a)
+        return {"add": tm.add, "sub": tm.sub, "mul": tm.mul, "div": tm.div, "mod": tm.mod}[op](a, b)
 
     def _hits(self, m: SMap, key: SVal) -> list[z3.BoolRef]:
-        return [equal(self.ar, key, const(self.ar, m.key, k)) for k in domain(m.key)]
+        return [equal(self.tm, key, const(self.tm, m.key, k)) for k in domain(m.key)]
 
     def _select(self, m: SMap, key: SVal) -> SVal:
         """`m[key]`; a key outside the domain gives the last item (any value would do)."""
@@ -200,15 +196,15 @@ class Evaluator:
                 return x
         out = m.items[-1]
         for h, x in reversed(list(zip(hits[:-1], m.items[:-1]))):
-            out = ite(self.ar, h, x, out)
+            out = ite(self.tm, h, x, out)
         return out
 
     def _count(self, vals: list[z3.BoolRef]) -> SInt:
-        ar = self.ar
-        total = ar.const(sum(1 for v in vals if z3.is_true(v)))
+        tm = self.tm
+        total = tm.const(sum(1 for v in vals if z3.is_true(v)))
         for v in vals:
             if not (z3.is_true(v) or z3.is_false(v)):
-                total = ar.add(total, ar.ite(v, ar.const(1), ar.const(0)))
+                total = tm.add(total, tm.ite(v, tm.const(1), tm.const(0)))
         return total
 
 

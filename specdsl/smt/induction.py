@@ -22,8 +22,8 @@ import z3
 
 from specdsl.interp import State, initial_states, successors
 from specdsl.smt.encode import Encoding, Unrolling
-from specdsl.smt.solver import Budget, check, new_solver, reason
-from specdsl.smt.sym import SInt, const, flatten, not_, or_
+from specdsl.smt.solver import Budget, ask, check, new_solver
+from specdsl.smt.sym import SInt, const, flatten
 
 MAX_VALUES = 4  # leaves with more values than this get no value facts
 SAMPLE_STATES = 3000  # reachable states used to filter candidate lemmas
@@ -52,16 +52,16 @@ class ValueLit:
     def term(self, enc: Encoding) -> z3.BoolRef:
         x = enc.pre[self.leaf]
         if isinstance(self.value, bool):
-            return x if self.value == self.positive else not_(x)
+            return x if self.value == self.positive else enc.tm.not_(x)
         spec = enc.leaves[self.leaf]
-        eq = x == enc.ar.fit(enc.ar.const(self.value), spec.lo, spec.hi)
-        return eq if self.positive else not_(eq)
+        eq = x == enc.tm.fit(enc.tm.const(self.value), spec.lo, spec.hi)
+        return eq if self.positive else enc.tm.not_(eq)
 
 
 def concrete_leaves(enc: Encoding, state: State) -> list[int | bool]:
     out: list[int | bool] = []
     for v in enc.system.variables:
-        for leaf in flatten(v.type, const(enc.ar, v.type, state[v.name])):
+        for leaf in flatten(enc.tm, v.type, const(enc.tm, v.type, state[v.name])):
             out.append(leaf.lo if isinstance(leaf, SInt) else z3.is_true(leaf))
     return out
 
@@ -112,10 +112,10 @@ def houdini(enc: Encoding, candidates: Sequence[z3.BoolRef], budget: Budget) -> 
     """The largest subset of `candidates` (templates over the pre-state) that holds in
     every initial state and is inductive; None when Z3 gives up."""
     alive = list(candidates)
-    init = new_solver(enc.ar.bv)
+    init = new_solver(enc.tm)
     init.add(enc.init())
     while alive:
-        answer = check(init, budget, not_(z3.And(alive)))
+        answer = check(init, budget, z3.Not(z3.And(alive)))
         if answer == z3.unknown:
             return None
         if answer == z3.unsat:
@@ -123,15 +123,15 @@ def houdini(enc: Encoding, candidates: Sequence[z3.BoolRef], budget: Budget) -> 
         m = init.model()
         alive = [c for c in alive if z3.is_true(m.eval(c, model_completion=True))]
     u = Unrolling(enc)
-    step = new_solver(enc.ar.bv)
-    step.add(u.at(z3.And(enc.sel_range(False), enc.trans()), 0))
-    lits = {c.get_id(): z3.Bool(f"lemma!{n}") for n, c in enumerate(alive)}
+    step = new_solver(enc.tm)
+    step.add(u.at(enc.trans(), 0))
+    lits = {c.get_id(): enc.tm.var(f"lemma!{n}") for n, c in enumerate(alive)}
     for c in alive:
         step.add(z3.Implies(lits[c.get_id()], u.at(c, 0)))
     rounds = 0
     while alive:
         rounds += 1
-        goal = z3.Bool(f"houdini@{rounds}")
+        goal = enc.tm.var(f"houdini@{rounds}")
         nexts = [u.at(c, 1) for c in alive]
         step.add(z3.Implies(goal, z3.Not(z3.And(nexts))))
         answer = check(step, budget, goal, *(lits[c.get_id()] for c in alive))
@@ -151,7 +151,7 @@ def lemmas(enc: Encoding, budget: Budget) -> list[z3.BoolRef] | None:
     candidates += [
         enc.pred(p.expr) for p in enc.system.properties if p.kind == "invariant" and p.expr is not None
     ]
-    candidates += [or_(*(lit.term(enc) for lit in c)) for c in clauses]
+    candidates += [enc.tm.or_(*(lit.term(enc) for lit in c)) for c in clauses]
     return houdini(enc, candidates, budget)
 
 
@@ -162,18 +162,16 @@ def k_induction(
     from an initial state violates it (the base case, established by BMC), and that
     the `assumed` templates are proved invariants."""
     u = Unrolling(enc)
-    solver = new_solver(enc.ar.bv)
-    step = z3.And(enc.sel_range(False), enc.trans())
-    lemma = z3.And(*assumed) if assumed else z3.BoolVal(True)
+    solver = new_solver(enc.tm)
+    step = enc.trans()
+    lemma = z3.And(*assumed) if assumed else enc.tm.true
     solver.add(u.at(lemma, 0))
     for k in range(1, max_k + 1):
         solver.add(u.at(good, k - 1), u.at(step, k - 1), u.at(lemma, k))
         solver.add(*(z3.Not(u.same(i, k)) for i in range(k)))
-        lit = z3.Bool(f"cti@{k}")
-        solver.add(z3.Implies(lit, z3.Not(u.at(good, k))))
-        answer = check(solver, budget, lit)
-        if answer == z3.unsat:
+        answer = ask(solver, budget, z3.Not(u.at(good, k)))  # a counterexample to induction?
+        if answer.result == z3.unsat:
             return Proof("proved", k)
-        if answer == z3.unknown:
-            return Proof("unknown", k, reason(solver, budget))
+        if answer.result == z3.unknown:
+            return Proof("unknown", k, answer.why)
     return Proof("open", max_k)

@@ -22,15 +22,15 @@ from specdsl.smt.solver import Budget, check, new_solver
 def pdr(enc: Encoding, good: z3.BoolRef, budget: Budget, assumed: Sequence[z3.BoolRef] = ()) -> Proof:
     """Prove the template `good` invariant with Spacer, re-checking the invariant it returns.
     The `assumed` templates (proved invariants) restrict the states a step starts from."""
-    inv = z3.Function("Inv", *(x.sort() for x in enc.pre), z3.BoolSort())
+    inv = z3.Function("Inv", *(x.sort() for x in enc.pre), z3.BoolSort(enc.ctx))
     pre, post = enc.pre, enc.post
-    horn = z3.SolverFor("HORN")
+    horn = z3.SolverFor("HORN", ctx=enc.ctx)
     horn.set("engine", "spacer")
     horn.add(z3.ForAll(pre, z3.Implies(enc.init(), inv(*pre))))
     for i in range(len(enc.ground)):  # one clause per ground action: no selector for Spacer to project
         body = z3.And(inv(*pre), *assumed, enc.action_step(i))
         horn.add(z3.ForAll([*pre, *post], z3.Implies(body, inv(*post))))
-    horn.add(z3.ForAll(pre, z3.Implies(z3.And(inv(*pre), z3.Not(good)), z3.BoolVal(False))))
+    horn.add(z3.ForAll(pre, z3.Implies(z3.And(inv(*pre), z3.Not(good)), enc.tm.false)))
     start = time.monotonic()
     answer = check(horn, budget)
     seconds = time.monotonic() - start
@@ -48,14 +48,14 @@ def pdr(enc: Encoding, good: z3.BoolRef, budget: Budget, assumed: Sequence[z3.Bo
 
 def recheck(enc: Encoding, invariant: z3.BoolRef, good: z3.BoolRef, budget: Budget) -> str:
     """Which of initiation, consecution and safety the invariant fails ('' if none)."""
-    after = z3.substitute(invariant, *zip(enc.pre, enc.post))
+    after = enc.primed(invariant)
     obligations = {
         "initiation": z3.And(enc.init(), z3.Not(invariant)),
-        "consecution": z3.And(invariant, enc.sel_range(False), enc.trans(), z3.Not(after)),
+        "consecution": z3.And(invariant, enc.trans(), z3.Not(after)),
         "safety": z3.And(invariant, z3.Not(good)),
     }
     for name, query in obligations.items():
-        solver = new_solver(enc.ar.bv)
+        solver = new_solver(enc.tm)
         solver.add(query)
         answer = check(solver, budget)
         if answer != z3.unsat:

@@ -1,5 +1,8 @@
 """Symbolic IR values: an IR value flattened into Z3 leaves (booleans and integers).
 
+Every term is built by a `Terms` object in its own Z3 context, so that encodings
+of different systems never share Z3 state and may be solved on parallel threads.
+
 Integers are exact.  Every integer term carries an interval that contains every
 value it can take, so bit-vector widths follow from the types (interval
 analysis) and no operation can wrap around; in integer mode (`bv=False`) the
@@ -20,6 +23,9 @@ from dataclasses import dataclass
 from functools import cache
 
 import z3
+from z3.z3 import _to_expr_ref
+from z3.z3core import Z3_mk_and, Z3_mk_or, Z3_substitute
+from z3.z3types import Ast
 
 from specdsl.ir import (
     BoolType,
@@ -36,50 +42,22 @@ from specdsl.ir import (
 )
 from specdsl.values import domain
 
-# ---------------------------------------------------------------------------
-# Booleans, folded where constant
 
+class Substitution:
+    """A fixed substitution of terms, applied through Z3's C API: z3py's `substitute`
+    re-checks the sorts of every pair at each call, which took a fifth of the
+    engine's time on the smaller specs (one substitution per template and step)."""
 
-def and_(*args: z3.BoolRef) -> z3.BoolRef:
-    rest = [a for a in args if not z3.is_true(a)]
-    if any(z3.is_false(a) for a in rest):
-        return z3.BoolVal(False)
-    if not rest:
-        return z3.BoolVal(True)
-    return rest[0] if len(rest) == 1 else z3.And(rest)
+    def __init__(self, pairs: Sequence[tuple[z3.ExprRef, z3.ExprRef]]) -> None:
+        self._pairs = list(pairs)  # keeps the terms alive: the arrays hold bare pointers
+        self._from = (Ast * len(pairs))(*(a.as_ast() for a, _ in pairs))
+        self._to = (Ast * len(pairs))(*(b.as_ast() for _, b in pairs))
 
-
-def or_(*args: z3.BoolRef) -> z3.BoolRef:
-    rest = [a for a in args if not z3.is_false(a)]
-    if any(z3.is_true(a) for a in rest):
-        return z3.BoolVal(True)
-    if not rest:
-        return z3.BoolVal(False)
-    return rest[0] if len(rest) == 1 else z3.Or(rest)
-
-
-def not_(a: z3.BoolRef) -> z3.BoolRef:
-    if z3.is_true(a):
-        return z3.BoolVal(False)
-    if z3.is_false(a):
-        return z3.BoolVal(True)
-    return z3.Not(a)
-
-
-def implies(a: z3.BoolRef, b: z3.BoolRef) -> z3.BoolRef:
-    return or_(not_(a), b)
-
-
-def bool_ite(c: z3.BoolRef, a: z3.BoolRef, b: z3.BoolRef) -> z3.BoolRef:
-    if z3.is_true(c) or a.eq(b):
-        return a
-    if z3.is_false(c):
-        return b
-    return z3.If(c, a, b)
-
-
-# ---------------------------------------------------------------------------
-# Integers
+    def __call__(self, term: z3.ExprRef) -> z3.ExprRef:
+        ctx = term.ctx
+        return _to_expr_ref(
+            Z3_substitute(ctx.ref(), term.as_ast(), len(self._pairs), self._from, self._to), ctx
+        )
 
 
 def bits_for(lo: int, hi: int) -> int:
@@ -101,24 +79,88 @@ class SInt:
         return self.lo if self.lo == self.hi else None
 
 
-class Arith:
-    """Exact integer arithmetic over bit-vectors (`bv=True`) or Z3 integers."""
+class Terms:
+    """Builds terms in one Z3 context: booleans folded where constant, and exact
+    integer arithmetic over bit-vectors (`bv=True`) or Z3 integers."""
 
-    def __init__(self, bv: bool) -> None:
+    def __init__(self, bv: bool = True, ctx: z3.Context | None = None) -> None:
         self.bv = bv
+        self.ctx = ctx or z3.Context()
+        self.true = z3.BoolVal(True, self.ctx)
+        self.false = z3.BoolVal(False, self.ctx)
+        self._true, self._false = self.true.get_id(), self.false.get_id()
+
+    # -- booleans (the hot path of encoding: constants are told by their id, and
+    # conjunctions are made through the C API, without z3py's per-argument checks)
+
+    def bool(self, v: bool) -> z3.BoolRef:
+        return self.true if v else self.false
+
+    def var(self, name: str) -> z3.BoolRef:
+        return z3.Bool(name, self.ctx)
+
+    def and_(self, *args: z3.BoolRef) -> z3.BoolRef:
+        rest = [a for a in args if a.get_id() != self._true]
+        if any(a.get_id() == self._false for a in rest):
+            return self.false
+        if not rest:
+            return self.true
+        return rest[0] if len(rest) == 1 else self._connect(Z3_mk_and, rest)
+
+    def or_(self, *args: z3.BoolRef) -> z3.BoolRef:
+        rest = [a for a in args if a.get_id() != self._false]
+        if any(a.get_id() == self._true for a in rest):
+            return self.true
+        if not rest:
+            return self.false
+        return rest[0] if len(rest) == 1 else self._connect(Z3_mk_or, rest)
+
+    def _connect(self, make: Callable[..., object], args: Sequence[z3.BoolRef]) -> z3.BoolRef:
+        return z3.BoolRef(
+            make(self.ctx.ref(), len(args), (Ast * len(args))(*(a.as_ast() for a in args))), self.ctx
+        )
+
+    def not_(self, a: z3.BoolRef) -> z3.BoolRef:
+        if a.get_id() == self._true:
+            return self.false
+        if a.get_id() == self._false:
+            return self.true
+        return z3.Not(a)
+
+    def implies(self, a: z3.BoolRef, b: z3.BoolRef) -> z3.BoolRef:
+        return self.or_(self.not_(a), b)
+
+    def bool_ite(self, c: z3.BoolRef, a: z3.BoolRef, b: z3.BoolRef) -> z3.BoolRef:
+        if z3.is_true(c) or a.eq(b):
+            return a
+        if z3.is_false(c):
+            return b
+        return z3.If(c, a, b)
+
+    def bool_eq(self, a: z3.BoolRef, b: z3.BoolRef) -> z3.BoolRef:
+        if a.eq(b):
+            return self.true
+        if z3.is_true(a) or z3.is_true(b):
+            return b if z3.is_true(a) else a
+        if z3.is_false(a) or z3.is_false(b):
+            return self.not_(b if z3.is_false(a) else a)
+        return a == b
+
+    # -- integers
 
     def const(self, v: int) -> SInt:
-        return SInt(z3.BitVecVal(v, bits_for(v, v)) if self.bv else z3.IntVal(v), v, v)
+        term = z3.BitVecVal(v, bits_for(v, v), self.ctx) if self.bv else z3.IntVal(v, self.ctx)
+        return SInt(term, v, v)
 
     def sort(self, lo: int, hi: int) -> z3.SortRef:
-        return z3.BitVecSort(bits_for(lo, hi)) if self.bv else z3.IntSort()
+        return z3.BitVecSort(bits_for(lo, hi), self.ctx) if self.bv else z3.IntSort(self.ctx)
 
     def at_width(self, a: SInt, w: int) -> z3.ExprRef:
         """`a`'s term as a `w`-bit vector (exact when a's interval fits in w bits)."""
         if not self.bv:
             return a.term
         if a.const is not None:
-            return z3.BitVecVal(a.const, w)
+            return z3.BitVecVal(a.const, w, self.ctx)
         cur = a.term.size()
         if cur < w:
             return z3.SignExt(w - cur, a.term)
@@ -190,25 +232,25 @@ class Arith:
         """`op` is one of eq, lt, le; folded when the intervals decide it."""
         if op == "eq":
             if a.hi < b.lo or b.hi < a.lo:
-                return z3.BoolVal(False)
+                return self.false
             if a.const is not None and a.const == b.const:
-                return z3.BoolVal(True)
+                return self.true
         elif op == "lt":
             if a.hi < b.lo:
-                return z3.BoolVal(True)
+                return self.true
             if a.lo >= b.hi:
-                return z3.BoolVal(False)
+                return self.false
         elif a.hi <= b.lo:
-            return z3.BoolVal(True)
+            return self.true
         elif a.lo > b.hi:
-            return z3.BoolVal(False)
+            return self.false
         x, y = self._align(a, b, lo=min(a.lo, b.lo), hi=max(a.hi, b.hi))
         if op == "eq":
             return x == y
         return x < y if op == "lt" else x <= y  # on bit-vectors, z3py's < and <= are signed
 
     def within(self, a: SInt, lo: int, hi: int) -> z3.BoolRef:
-        return and_(self.compare("le", self.const(lo), a), self.compare("le", a, self.const(hi)))
+        return self.and_(self.compare("le", self.const(lo), a), self.compare("le", a, self.const(hi)))
 
     def value(self, model: z3.ModelRef, term: z3.ExprRef) -> int:
         v = model.eval(term, model_completion=True)
@@ -294,70 +336,60 @@ def first_value(t: Type) -> Value:
     raise TypeError(t)
 
 
-def const(ar: Arith, t: Type, v: Value) -> SVal:
+def const(tm: Terms, t: Type, v: Value) -> SVal:
     """The symbolic constant for value `v` of type `t`."""
     if isinstance(t, BoolType):
-        return z3.BoolVal(bool(v))
+        return tm.bool(bool(v))
     if isinstance(t, IntType):
-        return ar.const(v)  # type: ignore[arg-type]
+        return tm.const(v)  # type: ignore[arg-type]
     if isinstance(t, TaggedType):
         assert isinstance(v, Tag)
         types, index = tag_slots(t)
         i = tag_index(t, v.tag)
-        slots = [const(ar, st, first_value(st)) for st in types]
+        slots = [const(tm, st, first_value(st)) for st in types]
         if index[i] is not None:
-            slots[index[i]] = const(ar, types[index[i]], v.payload)  # type: ignore[index, arg-type]
-        return STag(t, ar.const(i), tuple(slots))
+            slots[index[i]] = const(tm, types[index[i]], v.payload)  # type: ignore[index, arg-type]
+        return STag(t, tm.const(i), tuple(slots))
     if isinstance(t, RecordType):
         assert isinstance(v, Rec)
-        return SRec(tuple((n, const(ar, ft, v.get(n))) for n, ft in t.fields))
+        return SRec(tuple((n, const(tm, ft, v.get(n))) for n, ft in t.fields))
     if isinstance(t, MapType):
         assert isinstance(v, MapVal)
-        return SMap(t.key, tuple(const(ar, t.value, x) for _, x in v.items))
+        return SMap(t.key, tuple(const(tm, t.value, x) for _, x in v.items))
     if isinstance(t, SetType):
         assert isinstance(v, frozenset)
-        return SSet(t.elem, tuple(z3.BoolVal(e in v) for e in domain(t.elem)))
+        return SSet(t.elem, tuple(tm.bool(e in v) for e in domain(t.elem)))
     raise TypeError(t)
 
 
-def equal(ar: Arith, a: SVal, b: SVal) -> z3.BoolRef:
+def equal(tm: Terms, a: SVal, b: SVal) -> z3.BoolRef:
     """Value equality (payloads of variants that do not hold are ignored)."""
     if isinstance(a, SInt):
-        return ar.compare("eq", a, b)  # type: ignore[arg-type]
+        return tm.compare("eq", a, b)  # type: ignore[arg-type]
     if isinstance(a, STag):
         assert isinstance(b, STag)
         _, index = tag_slots(a.type)
-        parts = [ar.compare("eq", a.tag, b.tag)]
+        parts = [tm.compare("eq", a.tag, b.tag)]
         for i, slot in enumerate(index):
             if slot is not None:
-                is_i = ar.compare("eq", a.tag, ar.const(i))
+                is_i = tm.compare("eq", a.tag, tm.const(i))
                 if not z3.is_false(is_i):
-                    parts.append(implies(is_i, equal(ar, a.slots[slot], b.slots[slot])))
-        return and_(*parts)
+                    parts.append(tm.implies(is_i, equal(tm, a.slots[slot], b.slots[slot])))
+        return tm.and_(*parts)
     if isinstance(a, SRec):
         assert isinstance(b, SRec)
-        return and_(*(equal(ar, x, b.get(n)) for n, x in a.fields))
+        return tm.and_(*(equal(tm, x, b.get(n)) for n, x in a.fields))
     if isinstance(a, SMap):
         assert isinstance(b, SMap)
-        return and_(*(equal(ar, x, y) for x, y in zip(a.items, b.items)))
+        return tm.and_(*(equal(tm, x, y) for x, y in zip(a.items, b.items)))
     if isinstance(a, SSet):
         assert isinstance(b, SSet)
-        _, xs, ys = align_sets(a, b)
-        return and_(*(bool_eq(x, y) for x, y in zip(xs, ys)))
-    return bool_eq(a, b)  # type: ignore[arg-type]
+        _, xs, ys = align_sets(tm, a, b)
+        return tm.and_(*(tm.bool_eq(x, y) for x, y in zip(xs, ys)))
+    return tm.bool_eq(a, b)  # type: ignore[arg-type]
 
 
-def bool_eq(a: z3.BoolRef, b: z3.BoolRef) -> z3.BoolRef:
-    if a.eq(b):
-        return z3.BoolVal(True)
-    if z3.is_true(a) or z3.is_true(b):
-        return b if z3.is_true(a) else a
-    if z3.is_false(a) or z3.is_false(b):
-        return not_(b if z3.is_false(a) else a)
-    return a == b
-
-
-def align_sets(a: SSet, b: SSet) -> tuple[Type, tuple[z3.BoolRef, ...], tuple[z3.BoolRef, ...]]:
+def align_sets(tm: Terms, a: SSet, b: SSet) -> tuple[Type, tuple[z3.BoolRef, ...], tuple[z3.BoolRef, ...]]:
     """Both sets' bits over one element type (integer ranges are widened to their hull)."""
     if a.elem == b.elem:
         return a.elem, a.bits, b.bits
@@ -367,62 +399,62 @@ def align_sets(a: SSet, b: SSet) -> tuple[Type, tuple[z3.BoolRef, ...], tuple[z3
 
     def widen(s: SSet) -> tuple[z3.BoolRef, ...]:
         bits = dict(zip(domain(s.elem), s.bits))
-        return tuple(bits.get(x, z3.BoolVal(False)) for x in domain(t))
+        return tuple(bits.get(x, tm.false) for x in domain(t))
 
     return t, widen(a), widen(b)
 
 
-def ite(ar: Arith, c: z3.BoolRef, a: SVal, b: SVal) -> SVal:
+def ite(tm: Terms, c: z3.BoolRef, a: SVal, b: SVal) -> SVal:
     if z3.is_true(c):
         return a
     if z3.is_false(c):
         return b
     if isinstance(a, SInt):
-        return ar.ite(c, a, b)  # type: ignore[arg-type]
+        return tm.ite(c, a, b)  # type: ignore[arg-type]
     if isinstance(a, STag):
         assert isinstance(b, STag)
         return STag(
-            a.type, ar.ite(c, a.tag, b.tag), tuple(ite(ar, c, x, y) for x, y in zip(a.slots, b.slots))
+            a.type, tm.ite(c, a.tag, b.tag), tuple(ite(tm, c, x, y) for x, y in zip(a.slots, b.slots))
         )
     if isinstance(a, SRec):
         assert isinstance(b, SRec)
-        return SRec(tuple((n, ite(ar, c, x, b.get(n))) for n, x in a.fields))
+        return SRec(tuple((n, ite(tm, c, x, b.get(n))) for n, x in a.fields))
     if isinstance(a, SMap):
         assert isinstance(b, SMap)
-        return SMap(a.key, tuple(ite(ar, c, x, y) for x, y in zip(a.items, b.items)))
+        return SMap(a.key, tuple(ite(tm, c, x, y) for x, y in zip(a.items, b.items)))
     if isinstance(a, SSet):
         assert isinstance(b, SSet)
-        t, xs, ys = align_sets(a, b)
-        return SSet(t, tuple(bool_ite(c, x, y) for x, y in zip(xs, ys)))
-    return bool_ite(c, a, b)  # type: ignore[arg-type]
+        t, xs, ys = align_sets(tm, a, b)
+        return SSet(t, tuple(tm.bool_ite(c, x, y) for x, y in zip(xs, ys)))
+    return tm.bool_ite(c, a, b)  # type: ignore[arg-type]
 
 
-def in_domain(ar: Arith, t: Type, a: SVal) -> z3.BoolRef:
+def in_domain(tm: Terms, t: Type, a: SVal) -> z3.BoolRef:
     """Whether `a` is a value of type `t`."""
     if isinstance(t, BoolType):
-        return z3.BoolVal(True)
+        return tm.true
     if isinstance(t, IntType):
         assert isinstance(a, SInt)
-        return ar.within(a, t.lo, t.hi)
+        return tm.within(a, t.lo, t.hi)
     if isinstance(t, TaggedType):
         assert isinstance(a, STag)
         _, index = tag_slots(t)
-        parts = [ar.within(a.tag, 0, len(t.variants) - 1)]
+        parts = [tm.within(a.tag, 0, len(t.variants) - 1)]
         for i, v in enumerate(t.variants):
             if v.payload is not None:
-                ok = in_domain(ar, v.payload, a.slots[index[i]])  # type: ignore[index]
-                parts.append(implies(ar.compare("eq", a.tag, ar.const(i)), ok))
-        return and_(*parts)
+                ok = in_domain(tm, v.payload, a.slots[index[i]])  # type: ignore[index]
+                parts.append(tm.implies(tm.compare("eq", a.tag, tm.const(i)), ok))
+        return tm.and_(*parts)
     if isinstance(t, RecordType):
         assert isinstance(a, SRec)
-        return and_(*(in_domain(ar, ft, a.get(n)) for n, ft in t.fields))
+        return tm.and_(*(in_domain(tm, ft, a.get(n)) for n, ft in t.fields))
     if isinstance(t, MapType):
         assert isinstance(a, SMap)
-        return and_(*(in_domain(ar, t.value, x) for x in a.items))
+        return tm.and_(*(in_domain(tm, t.value, x) for x in a.items))
     if isinstance(t, SetType):
         assert isinstance(a, SSet)
         inside = set(domain(t.elem))
-        return and_(*(not_(b) for x, b in zip(domain(a.elem), a.bits) if x not in inside))
+        return tm.and_(*(tm.not_(b) for x, b in zip(domain(a.elem), a.bits) if x not in inside))
     raise TypeError(t)
 
 
@@ -479,29 +511,29 @@ def build(t: Type, leaves: Iterator[SVal]) -> SVal:
     raise TypeError(t)
 
 
-def flatten(t: Type, a: SVal) -> list[SVal]:
+def flatten(tm: Terms, t: Type, a: SVal) -> list[SVal]:
     """The leaves of `a` (a value of type `t`), in `leaf_specs` order."""
     if isinstance(t, BoolType | IntType):
         return [a]
     if isinstance(t, TaggedType):
         assert isinstance(a, STag)
         types, _ = tag_slots(t)
-        return [a.tag, *(leaf for st, s in zip(types, a.slots) for leaf in flatten(st, s))]
+        return [a.tag, *(leaf for st, s in zip(types, a.slots) for leaf in flatten(tm, st, s))]
     if isinstance(t, RecordType):
         assert isinstance(a, SRec)
-        return [leaf for n, ft in t.fields for leaf in flatten(ft, a.get(n))]
+        return [leaf for n, ft in t.fields for leaf in flatten(tm, ft, a.get(n))]
     if isinstance(t, MapType):
         assert isinstance(a, SMap)
-        return [leaf for x in a.items for leaf in flatten(t.value, x)]
+        return [leaf for x in a.items for leaf in flatten(tm, t.value, x)]
     if isinstance(t, SetType):
         assert isinstance(a, SSet)
-        return list(a.bits if a.elem == t.elem else _restrict(a, t.elem))
+        return list(a.bits if a.elem == t.elem else _restrict(tm, a, t.elem))
     raise TypeError(t)
 
 
-def _restrict(a: SSet, elem: Type) -> tuple[z3.BoolRef, ...]:
+def _restrict(tm: Terms, a: SSet, elem: Type) -> tuple[z3.BoolRef, ...]:
     bits = dict(zip(domain(a.elem), a.bits))
-    return tuple(bits.get(x, z3.BoolVal(False)) for x in domain(elem))
+    return tuple(bits.get(x, tm.false) for x in domain(elem))
 
 
 def decode(t: Type, a: SVal, scalar: Callable[[SVal], bool | int]) -> Value:

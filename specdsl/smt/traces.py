@@ -4,29 +4,66 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from specdsl.interp import ReplayError, State, successors
+from specdsl.interp import GroundAction, ReplayError, State, allowed, apply, is_enabled, successors
 from specdsl.ir import Model, System
 from specdsl.trace import Trace, build_trace
 
+MAX_ROUNDS = 1000  # repetitions of a loop before giving up on its ghosts repeating
 
-def lasso_trace(system: System, states: Sequence[State], model: Model, loop_start: int) -> Trace:
-    """The replayed lasso.  A loop that is one state stuttering where no fair process
-    is enabled is a fair behaviour even when the state is not an intended terminal
-    state (which is all `interp.replay` accepts as a stutter): the interpreter checks
-    the path and the fairness of the stutter, and the loop is attached to that trace."""
+
+def lasso_trace(
+    system: System,
+    states: Sequence[State],
+    model: Model,
+    loop_start: int,
+    loop: Sequence[GroundAction | None],
+) -> Trace:
+    """The replayed lasso of a lasso search result (see `lasso.LassoResult`).
+
+    The last state agrees with `states[loop_start]` on the steering variables
+    only: the loop's steps are repeated with the interpreter until a full state
+    repeats at the same place in the loop (`ghost.py` says why it does).  A loop that is
+    one state stuttering where no fair process is enabled is a fair behaviour even
+    when the state is not an intended terminal state (which is all `interp.replay`
+    accepts as a stutter): the interpreter checks the path and the fairness of the
+    stutter, and the loop is attached to that trace."""
+    path, loop_start = _close(model, states, loop_start, loop)
     try:
-        return build_trace(system, states, model, loop_start)
+        return build_trace(system, path, model, loop_start)
     except ReplayError:
-        if loop_start != len(states) - 1:
+        if loop_start != len(path) - 1:
             raise
-    last = states[-1]
+    last = path[-1]
     fair_steps = [
         ga for ga, _ in successors(system, last, model) if _is_fair(model, ga.action.process, ga.instance)
     ]
     if fair_steps:
         raise ReplayError(f"the last state stutters while a fair process can step ({len(fair_steps)} steps)")
-    trace = build_trace(system, states, model, None)
+    trace = build_trace(system, path, model, None)
     return Trace(trace.steps, loop_start, None)
+
+
+def _close(
+    model: Model, states: Sequence[State], loop_start: int, loop: Sequence[GroundAction | None]
+) -> tuple[list[State], int]:
+    """States whose last one steps back to the returned loop start: the loop's steps
+    are repeated until a full state repeats at the same place in the loop."""
+    path = list(states)
+    seen: dict[tuple[int, State], int] = {}  # (place in the loop, full state) -> its index
+    j = loop_start
+    while True:
+        place = (j - loop_start) % len(loop)
+        if (place, path[j]) in seen:
+            return path[:j], seen[place, path[j]]
+        seen[place, path[j]] = j
+        if j == len(path) - 1:
+            if len(path) > len(states) + MAX_ROUNDS * len(loop):
+                raise ReplayError(f"the loop's ghost variables do not repeat within {MAX_ROUNDS} rounds")
+            ga = loop[place]
+            if ga is None or not (is_enabled(ga, path[j]) and allowed(model, ga, path[j])):
+                raise ReplayError(f"a loop step cannot be repeated from state {j}")
+            path.append(apply(ga, path[j]))
+        j += 1
 
 
 def _is_fair(model: Model, process: str, instance: object) -> bool:
