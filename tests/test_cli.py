@@ -81,3 +81,13 @@ def test_the_ci_example_runs_the_check_and_publishes_the_junit_report():
     assert "run: specdsl check specs/ --format junit --output report.xml\n" in text
     assert "report_paths: report.xml\n" in text
     assert text.count("if: always()") == 2  # publish and keep the report even when the check fails
+
+
+def test_a_missing_dependency_is_one_line_not_a_traceback(monkeypatch, capsys):
+    from specdsl import cli
+
+    monkeypatch.setattr(cli, "DEPENDENCIES", ("lark", "no_such_package_xyz"))
+    assert cli.main(["lint", "specs/"]) == 2
+    err = capsys.readouterr().err
+    assert "no_such_package_xyz not installed" in err and "pip install" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
