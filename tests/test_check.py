@@ -471,9 +471,7 @@ def test_shared_tags_are_resolved_by_context():
     ]
 
 
-@pytest.mark.parametrize(
-    "spec", find_specs([str(Path(__file__).parents[1] / "specs")]), ids=lambda p: p.stem
-)
+@pytest.mark.parametrize("spec", find_specs([str(Path(__file__).parents[1] / "specs")]), ids=lambda p: p.stem)
 def test_the_protocols_load(spec):
     system = load_system(str(spec))
     assert system.name == spec.stem
