@@ -9,23 +9,26 @@ from dataclasses import dataclass
 import z3
 
 from specdsl.engine import EngineOptions
-from specdsl.interp import ReplayError
+from specdsl.interp import ReplayError, State
 from specdsl.ir import Model, Property, System
 from specdsl.result import Method, Outcome, Result
 from specdsl.smt.bmc import Goal, Reach, bmc
 from specdsl.smt.encode import Encoding
 from specdsl.smt.expr import Unsupported
-from specdsl.smt.induction import k_induction, lemmas
+from specdsl.smt.induction import k_induction
 from specdsl.smt.lasso import LassoResult, UnsupportedFormula, check_supported, search
 from specdsl.smt.pdr import pdr
 from specdsl.smt.solver import Budget
+from specdsl.smt.strengthen import Sample, Strengthening, strengthen
 from specdsl.smt.traces import lasso_trace
 from specdsl.trace import Trace, build_trace
+from specdsl.values import format_value
 
 SAFETY = ("invariant", "deadlock", "witness")
 OUT_OF_TYPES = "<types>"  # the internal goal "some variable leaves its type"
 MAX_INDUCTION = 12  # the deepest k tried by k-induction
 PROOF_SECONDS = 10.0  # at most this much solver time per proof method and property (and the timeout)
+STRENGTHEN_SECONDS = 60.0  # solver time for the one inductive strengthening per spec
 
 
 @dataclass(frozen=True)
@@ -95,68 +98,64 @@ class Z3Engine:
         types = run.results[OUT_OF_TYPES]
         leaves_types = types.status == "reached"
         rows: dict[str, _Row] = {}
-        lemma_cache: list[list[z3.BoolRef] | None] = []
+        clear = []
         for p in props:
             r = run.results[p.name]
             if r.status == "reached":
                 rows[p.name] = _found(system, p, r)
             elif r.status == "unknown":
-                clear = f" (no violation up to depth {r.depth - 1})" if r.depth > 0 else ""
+                cleared = f" (no violation up to depth {r.depth - 1})" if r.depth > 0 else ""
                 rows[p.name] = _Row(
                     "unknown",
                     "bmc",
                     max(r.depth - 1, 0),
-                    f"{r.message} at depth {r.depth}{clear}",
+                    f"{r.message} at depth {r.depth}{cleared}",
                     seconds=r.seconds,
                 )
             elif leaves_types:
                 rows[p.name] = _bounded(p, depth, r.seconds)
+            elif complete:
+                msg = f"complete: BMC to depth {depth}, the depth of TLC's exhaustive search"
+                rows[p.name] = _Row(_cleared(p), "bmc", None, msg, seconds=r.seconds)
+            elif not self.proofs:
+                rows[p.name] = _bounded(p, depth, r.seconds)
             else:
-                rows[p.name] = self._clear(enc, p, r, depth, complete, options, lemma_cache)
+                clear.append(p)
+        if clear:
+            rows.update(
+                self._prove(enc, clear, depth, options, {p.name: run.results[p.name].seconds for p in clear})
+            )
         return rows, types.depth if leaves_types else None
 
-    def _clear(
+    def _prove(
         self,
         enc: Encoding,
-        p: Property,
-        r: Reach,
+        props: list[Property],
         depth: int,
-        complete: bool,
         options: EngineOptions,
-        lemma_cache: list[list[z3.BoolRef] | None],
-    ) -> _Row:
-        """A property whose goal BMC did not reach: complete, proved, or bounded."""
-        verdict: Outcome = "unreachable" if p.kind == "witness" else "holds"
-        if complete:
-            msg = f"complete: BMC to depth {depth}, the depth of TLC's exhaustive search"
-            return _Row(verdict, "bmc", None, msg, seconds=r.seconds)
-        if not self.proofs:
-            return _bounded(p, depth, r.seconds)
+        bmc_seconds: dict[str, float],
+    ) -> dict[str, _Row]:
+        """Rows for properties BMC cleared up to `depth`: proved, or bounded with why not.
+        One inductive strengthening serves them all; k-induction and Spacer, given what
+        it proved, try the rest."""
         t0 = time.monotonic()
-        # Proving the variables stay in their types along with the property makes the
-        # proof valid for the IR semantics, where a step may start outside the types.
-        good = z3.And(z3.Not(_target(enc, p)), enc.dom())
-        budget = Budget(min(options.timeout, PROOF_SECONDS))
-        if not lemma_cache:
-            lemma_cache.append(lemmas(enc, budget))
-        found = lemma_cache[0]
-        proof = k_induction(enc, good, min(depth + 1, MAX_INDUCTION), budget, found or ())
-        if proof.status == "proved":
-            msg = f"proved by k-induction (k = {proof.k}, {len(found or ())} lemmas)"
-            return _Row(verdict, "k-induction", None, msg, seconds=r.seconds + time.monotonic() - t0)
-        notes = [_bounded(p, depth, 0).message]
-        if proof.status == "open":
-            notes.append(
-                f"k-induction did not close up to k = {proof.k} "
-                "(a counterexample to induction may start in an unreachable state)"
-            )
-        else:
-            notes.append(f"k-induction: {proof.message} at k = {proof.k}")
-        pr = pdr(enc, good, Budget(min(options.timeout, PROOF_SECONDS)), found or ())
-        if pr.status == "proved":
-            return _Row(verdict, "pdr", None, pr.message, seconds=r.seconds + time.monotonic() - t0)
-        notes.append(f"PDR: {pr.message}")
-        return _Row(verdict, "bmc", depth, "; ".join(notes), seconds=r.seconds + time.monotonic() - t0)
+        # Proving the variables stay in their types along with each property makes the
+        # proofs valid for the IR semantics, where a step may start outside the types.
+        goods = [z3.And(z3.Not(_target(enc, p)), enc.dom()) for p in props]
+        found = strengthen(
+            enc, goods, Budget(min(options.timeout, STRENGTHEN_SECONDS)), Sample.of(enc.system)
+        )
+        shared = (time.monotonic() - t0) / len(props)
+        rows = {}
+        for i, (p, good) in enumerate(zip(props, goods)):
+            t1 = time.monotonic()
+            method, message = _proof(enc, good, i, found, depth, options)
+            seconds = bmc_seconds[p.name] + shared + time.monotonic() - t1
+            bound = depth if method == "bmc" else None
+            if method == "bmc":
+                message = f"{_bounded(p, depth, 0).message}; {message}"
+            rows[p.name] = _Row(_cleared(p), method, bound, message, seconds=seconds)
+        return rows
 
     # -- temporal properties: lasso search
 
@@ -201,6 +200,63 @@ def _target(enc: Encoding, p: Property) -> z3.BoolRef:
     assert p.expr is not None
     good = enc.pred(p.expr)
     return good if p.kind == "witness" else z3.Not(good)
+
+
+def _proof(
+    enc: Encoding, good: z3.BoolRef, i: int, found: Strengthening, depth: int, options: EngineOptions
+) -> tuple[Method, str]:
+    """How target i is proved (k-induction or pdr), or ("bmc", why it is not)."""
+    if i in found.proved:
+        n = len(found.lemmas)
+        return (
+            "k-induction",
+            f"proved: inductive (k = 1) with {n} lemmas learned from counterexamples to induction",
+        )
+    notes = [_not_strengthened(found, i)]
+    if i in found.dropped and found.dropped[i][1]:  # it fails beyond the bound: no proof to look for
+        return "bmc", notes[0]
+    budget = Budget(min(options.timeout, PROOF_SECONDS))
+    proof = k_induction(enc, good, min(depth + 1, MAX_INDUCTION), budget, found.invariant)
+    if proof.status == "proved":
+        return (
+            "k-induction",
+            f"proved by k-induction (k = {proof.k}) over {len(found.invariant)} proved facts",
+        )
+    if proof.status == "open":
+        notes.append(f"k-induction did not close up to k = {proof.k}")
+    else:
+        notes.append(f"k-induction: {proof.message} at k = {proof.k}")
+    pr = pdr(enc, good, Budget(min(options.timeout, PROOF_SECONDS)), found.invariant)
+    if pr.status == "proved":
+        return "pdr", pr.message
+    notes.append(f"PDR: {pr.message}")
+    return "bmc", "; ".join(notes)
+
+
+def _cleared(p: Property) -> Outcome:
+    return "unreachable" if p.kind == "witness" else "holds"
+
+
+def _format_state(state: State) -> str:
+    return ", ".join(f"{name} = {format_value(value)}" for name, value in state.items())
+
+
+def _not_strengthened(found: Strengthening, i: int) -> str:
+    """Why inductive strengthening did not prove target i, with the counterexample to induction."""
+    if found.gave_up:
+        return f"inductive strengthening: {found.gave_up}"
+    if i not in found.dropped:
+        return "inductive strengthening: not established initially"
+    cti, reachable = found.dropped[i]
+    if reachable:
+        return (
+            "not inductive: a reachable state (found by a breadth-first search) steps to a violation, "
+            f"deeper than the bound: {_format_state(cti)}"
+        )
+    return (
+        f"induction did not close after {len(found.lemmas)} lemmas; counterexample to induction "
+        f"(may be unreachable): {_format_state(cti)}"
+    )
 
 
 def _bounded(p: Property, depth: int, seconds: float) -> _Row:

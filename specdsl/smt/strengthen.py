@@ -1,0 +1,259 @@
+"""Inductive strengthening: lemmas that block counterexamples to induction.
+
+An invariant that holds is seldom inductive on its own: some step from an
+unreachable state breaks it (a counterexample to induction, CTI).  On these
+protocols the CTIs are states where program counters, PTE, counts and folio
+flags disagree, and fixed lemma templates do not anticipate which disagreement
+matters.  So the lemmas are learned from the CTIs themselves:
+
+- reachable states are sampled by a breadth-first search with the interpreter;
+- a CTI outside the sample is blocked by the lemma "not (l1 == v1 and ...)"
+  over the fewest state locations (a variable, or one entry of a map) on which
+  it differs from every sampled state (greedy set cover);
+- a CTI inside the sample is a reachable state, so every candidate its
+  successor violates is false and is dropped (Houdini).
+
+The loop ends when Z3 finds no CTI: the candidates left hold initially (each is
+checked when it is added) and are closed under a step, so their conjunction is
+an inductive invariant and every target in it is proved, whatever the sample
+missed.  The sample only steers which lemmas are tried.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import z3
+
+from specdsl.interp import State, initial_states, successors
+from specdsl.ir import Binary, Expr, Index, Lit, MapType, MapVal, SetLit, System, Type, Unary, Value, Var
+from specdsl.irdump import format_expr
+from specdsl.smt.encode import Encoding, decode_state
+from specdsl.smt.solver import Budget, check, new_solver, reason
+from specdsl.values import domain
+
+SAMPLE_STATES = 20000  # reachable states sampled to steer the lemmas
+MAX_LEMMAS = 400  # lemmas tried before the loop only drops candidates (so it ends)
+
+
+@dataclass(frozen=True)
+class Location:
+    """A variable, or one entry of a map variable (`key`)."""
+
+    var: str
+    type: Type
+    key: Value | None = None
+    key_type: Type | None = None
+
+    def expr(self) -> Expr:
+        if self.key_type is None:
+            return Var(self.var)
+        return Index(Var(self.var), Lit(self.key, self.key_type))
+
+    def read(self, state: State) -> Value:
+        value = state[self.var]
+        if self.key_type is None:
+            return value
+        assert isinstance(value, MapVal)
+        return dict(value.items)[self.key]
+
+
+def locations(system: System) -> list[Location]:
+    out = []
+    for v in system.variables:
+        if isinstance(v.type, MapType):
+            out += [Location(v.name, v.type.value, k, v.type.key) for k in domain(v.type.key)]
+        else:
+            out.append(Location(v.name, v.type))
+    return out
+
+
+@dataclass(frozen=True)
+class Lemma:
+    """`not (l1 in V1 and l2 in V2 and ...)`: no reachable state looks like this."""
+
+    cube: tuple[tuple[Location, tuple[Value, ...]], ...]
+
+    def expr(self) -> Expr:
+        conj: Expr | None = None
+        for loc, values in self.cube:
+            e = _member(loc, values)
+            conj = e if conj is None else Binary("and", conj, e)
+        assert conj is not None
+        return Unary("not", conj)
+
+    def __str__(self) -> str:
+        return format_expr(self.expr())
+
+
+def _member(loc: Location, values: tuple[Value, ...]) -> Expr:
+    """`loc == v`, `loc != v` or `loc in {...}`, whichever is shortest."""
+    others = [v for v in domain(loc.type) if v not in values]
+    if len(values) == 1:
+        return Binary("eq", loc.expr(), Lit(values[0], loc.type))
+    if len(others) == 1:
+        return Binary("ne", loc.expr(), Lit(others[0], loc.type))
+    return Binary("in", loc.expr(), SetLit(loc.type, tuple(Lit(v, loc.type) for v in values)))
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Reachable states, as one tuple of location values each."""
+
+    locations: tuple[Location, ...]
+    rows: frozenset[tuple[Value, ...]]
+    complete: bool  # the search ran out of states before reaching the cap
+
+    @staticmethod
+    def of(system: System, limit: int = SAMPLE_STATES) -> Sample:
+        locs = tuple(locations(system))
+        seen = dict.fromkeys(initial_states(system))
+        queue = deque(seen)
+        while queue and len(seen) < limit:
+            for _, nxt in successors(system, queue.popleft()):
+                if nxt not in seen:
+                    seen[nxt] = None
+                    queue.append(nxt)
+        rows = frozenset(tuple(loc.read(s) for loc in locs) for s in seen)
+        return Sample(locs, rows, complete=not queue)
+
+    def row(self, state: State) -> tuple[Value, ...]:
+        return tuple(loc.read(state) for loc in self.locations)
+
+
+class Cover:
+    """Per location and value, the sampled rows (as a bit mask) where the location has that value."""
+
+    def __init__(self, sample: Sample) -> None:
+        self.sample = sample
+        rows = list(sample.rows)
+        self.everything = (1 << len(rows)) - 1
+        self.masks: list[dict[Value, int]] = [{} for _ in sample.locations]
+        for i, row in enumerate(rows):
+            for j, v in enumerate(row):
+                self.masks[j][v] = self.masks[j].get(v, 0) | (1 << i)
+
+    def block(self, row: tuple[Value, ...]) -> Lemma | None:
+        """A lemma that excludes `row` and no sampled row (None when `row` is sampled):
+        first the fewest locations on which `row` differs from every sampled row, then
+        each location's value widened to every value no sampled row shares with the rest."""
+        differs = [self.everything & ~self.masks[j].get(v, 0) for j, v in enumerate(row)]
+        chosen: list[int] = []
+        covered = 0
+        while covered != self.everything:
+            j = max(range(len(row)), key=lambda j: (differs[j] & ~covered).bit_count())
+            if not differs[j] & ~covered:
+                return None
+            chosen.append(j)
+            covered |= differs[j]
+        for j in list(chosen):  # the greedy cover may carry a location the later ones made redundant
+            rest = [k for k in chosen if k != j]
+            if _union(differs[k] for k in rest) == self.everything:
+                chosen = rest
+        sets = {j: {row[j]} for j in chosen}
+        for j in chosen:
+            matching = self.everything
+            for k in chosen:
+                if k != j:
+                    matching &= _union(self.masks[k].get(v, 0) for v in sets[k])
+            sets[j] |= {
+                v for v in domain(self.sample.locations[j].type) if not self.masks[j].get(v, 0) & matching
+            }
+        locs = self.sample.locations
+        return Lemma(
+            tuple(
+                (locs[j], tuple(v for v in domain(locs[j].type) if v in sets[j]) or (row[j],))
+                for j in sorted(chosen)
+            )
+        )
+
+
+def _union(masks: Iterable[int]) -> int:
+    out = 0
+    for m in masks:
+        out |= m
+    return out
+
+
+@dataclass(frozen=True)
+class Strengthening:
+    """The outcome for each target: in the inductive invariant (`proved`), or dropped
+    by a counterexample to induction (`dropped`, with whether that state was sampled
+    reachable: then the target fails one step further on).  `invariant` is the
+    conjunction of the lemmas and the proved targets, empty when none is proved;
+    `gave_up` says why Z3 gave up (then nothing is proved)."""
+
+    proved: frozenset[int]
+    dropped: dict[int, tuple[State, bool]]
+    lemmas: tuple[Lemma, ...]
+    invariant: tuple[z3.BoolRef, ...]
+    rounds: int
+    gave_up: str = ""
+
+
+def strengthen(enc: Encoding, targets: Sequence[z3.BoolRef], budget: Budget, sample: Sample) -> Strengthening:
+    """Learn lemmas until the targets that survive, with them, are inductive.
+    `targets` are templates over the pre-state; `proved` holds their indices."""
+    tm = enc.tm
+    cover = Cover(sample)
+    init = new_solver(tm)
+    init.add(enc.init())
+    step = new_solver(tm)
+    step.add(enc.trans())
+    alive: dict[int, tuple[z3.BoolRef, z3.BoolRef, z3.BoolRef]] = {}  # id -> (lit, pre, post)
+    learned: dict[int, Lemma] = {}
+    tried: set[Lemma] = set()
+    ids = itertools.count()
+
+    def add(pre: z3.BoolRef) -> int | None:
+        """A new candidate, kept only if it holds initially (its id, or None)."""
+        if check(init, budget, tm.not_(pre)) != z3.unsat:
+            return None
+        n = next(ids)
+        lit = tm.var(f"candidate!{n}")
+        step.add(z3.Implies(lit, pre))
+        alive[n] = (lit, pre, enc.primed(pre))
+        return n
+
+    target_of = {n: i for i, t in enumerate(targets) if (n := add(t)) is not None}
+    dropped: dict[int, tuple[State, bool]] = {}
+    rounds = 0
+    while any(n in alive for n in target_of):
+        rounds += 1
+        goal = tm.var(f"cti@{rounds}")
+        step.add(z3.Implies(goal, tm.not_(tm.and_(*(post for _, _, post in alive.values())))))
+        answer = check(step, budget, goal, *(lit for lit, _, _ in alive.values()))
+        if answer == z3.unknown:
+            why = reason(step, budget)
+            return Strengthening(frozenset(), {}, (), (), rounds, f"{why} after {len(learned)} lemmas")
+        if answer == z3.unsat:
+            break
+        model = step.model()
+        cti = decode_state(enc, model, enc.raw)
+        row = sample.row(cti)
+        lemma = cover.block(row) if len(tried) < MAX_LEMMAS else None
+        if lemma is not None and lemma not in tried:  # a lemma once dropped was false
+            tried.add(lemma)
+            n = add(enc.pred(lemma.expr()))
+            if n is not None:
+                learned[n] = lemma
+                continue
+        for k, (_, _, post) in list(alive.items()):  # the candidates the CTI's successor breaks
+            if not z3.is_true(model.eval(post, model_completion=True)):
+                del alive[k]
+                learned.pop(k, None)
+                if k in target_of:
+                    dropped[target_of[k]] = (cti, row in sample.rows)
+    proved = frozenset(i for n, i in target_of.items() if n in alive)
+    if not proved:  # the loop stopped before the lemmas left were shown inductive
+        return Strengthening(frozenset(), dropped, (), (), rounds)
+    return Strengthening(
+        proved=proved,
+        dropped=dropped,
+        lemmas=tuple(learned.values()),
+        invariant=tuple(pre for _, pre, _ in alive.values()),
+        rounds=rounds,
+    )
