@@ -11,15 +11,20 @@
    of bit-vectors (at depth 12: they are much slower); lasso search with
    one query per depth instead of per chunk, without the prefix bound.
 3. Two specs checked one after the other and on two threads at once (wall time).
+4. Proofs, as `--engine z3` runs them (no TLC depth): per spec, the safety
+   properties with their method and seconds; then, on the `--compare` spec, the
+   inductive strengthening against k-induction alone (k <= 12) and Spacer alone
+   (10 s each), per property: outcome and seconds.
 
-    python benchmarks/bench_z3.py [--lasso-depth K] [--compare SPEC] [--no-compare] [--no-threads] [SPEC ...]
+    python benchmarks/bench_z3.py [--lasso-depth K] [--compare SPEC] [--no-compare] [--no-threads]
+                                  [--no-proofs] [SPEC ...]
 """
 
 from __future__ import annotations
 
 import argparse
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -33,7 +38,11 @@ from specdsl.loader import load_system
 from specdsl.smt.bmc import Goal, bmc
 from specdsl.smt.encode import Encoding
 from specdsl.smt.engine import OUT_OF_TYPES, Z3Engine
+from specdsl.smt.induction import k_induction
 from specdsl.smt.lasso import search
+from specdsl.smt.pdr import pdr
+from specdsl.smt.solver import Budget
+from specdsl.smt.strengthen import Sample, Strengthening, strengthen
 
 SPECS = Path(__file__).parent.parent / "specs"
 ALL = [p.stem for p in sorted(SPECS.glob("*.sw")) if p.stem != "swapin_common"]
@@ -187,6 +196,41 @@ def threads(names: list[str]) -> None:
     print(f"on {len(systems)} threads {parallel:.2f}s ({sequential / parallel:.2f}x)")
 
 
+# -- 4. proofs
+
+
+def proofs(names: list[str], compare_with: str | None) -> None:
+    print("\n4. proofs without TLC's depth (safety properties, BMC to 30 for the rest)")
+    total = 0.0
+    for name in names:
+        system = load_system(SPECS / f"{name}.sw")
+        safety = [p for p in system.properties if p.kind != "temporal"]
+        seconds, rows = cpu(
+            lambda s=system, ps=safety: Z3Engine().check(s, ps, EngineOptions(depth=30, timeout=600))
+        )  # type: ignore[misc]
+        total += seconds
+        methods = Counter(f"{r.verdict} by {r.method}" for r in rows)  # type: ignore[attr-defined]
+        print(f"  {name:<18} {seconds:6.2f}s  " + ", ".join(f"{n} {m}" for m, n in sorted(methods.items())))
+    print(f"  total {total:.1f}s")
+    if compare_with is None:
+        return
+    system = load_system(SPECS / f"{compare_with}.sw")
+    enc = Encoding(system)
+    invariants = [p for p in system.properties if p.kind == "invariant"]
+    goods = [z3.And(enc.pred(p.expr), enc.dom()) for p in invariants]  # type: ignore[arg-type]
+    seconds, out = cpu(lambda: strengthen(enc, goods, Budget(600), Sample.of(system)))
+    found: Strengthening = out  # type: ignore[assignment]
+    print(
+        f"  {compare_with}: inductive strengthening {seconds:.2f}s for all {len(goods)} invariants, ", end=""
+    )
+    print(f"{found.rounds} rounds, {len(found.lemmas)} lemmas, {len(found.proved)} proved (kept)")
+    for p, good in zip(invariants, goods):
+        ki_s, ki = cpu(lambda g=good: k_induction(enc, g, 12, Budget(10)))  # type: ignore[misc]
+        pdr_s, pr = cpu(lambda g=good: pdr(enc, g, Budget(10)))  # type: ignore[misc]
+        ki_text = f"k-induction alone {ki.status:<7} {ki_s:6.2f}s"  # type: ignore[attr-defined]
+        print(f"    {p.name:<15} {ki_text}   Spacer alone {pr.status:<7} {pdr_s:6.2f}s")  # type: ignore[attr-defined]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("specs", nargs="*", default=ALL)
@@ -194,12 +238,15 @@ def main() -> None:
     parser.add_argument("--compare", default="pte_marker")
     parser.add_argument("--no-compare", action="store_true")
     parser.add_argument("--no-threads", action="store_true")
+    parser.add_argument("--no-proofs", action="store_true")
     args = parser.parse_args()
     check_all(args.specs, args.lasso_depth)
     if not args.no_compare:
         compare(args.compare, args.lasso_depth)
     if not args.no_threads:
         threads(["always_swapcache", "pte_marker_locked"])
+    if not args.no_proofs:
+        proofs(args.specs, None if args.no_compare else args.compare)
 
 
 if __name__ == "__main__":

@@ -88,18 +88,23 @@ class Z3Engine:
     def _safety(
         self, enc: Encoding, props: list[Property], options: EngineOptions
     ) -> tuple[dict[str, _Row], int | None]:
-        """Rows for the safety properties, and the depth at which some variable leaves its type."""
+        """Rows for the safety properties, and the depth at which some variable leaves its type.
+        Without TLC's search depth, proofs come first: what they prove needs no BMC, and
+        BMC stops as soon as it has reached everything else."""
         system = enc.system
         complete = options.complete_depth is not None
         depth = options.complete_depth if complete else options.depth
-        goals = [Goal(p.name, _target(enc, p)) for p in props]
-        goals.append(Goal(OUT_OF_TYPES, z3.Not(enc.dom())))
+        proofs = self.proofs and not complete and bool(props)
+        rows, found = self._strengthen(enc, props, options) if proofs else ({}, None)
+        goals = [Goal(p.name, _target(enc, p)) for p in props if p.name not in rows]
+        if not rows:  # a proof covers the types too (`_good`)
+            goals.append(Goal(OUT_OF_TYPES, z3.Not(enc.dom())))
         run = bmc(enc, goals, depth, options.timeout)  # type: ignore[arg-type]
-        types = run.results[OUT_OF_TYPES]
-        leaves_types = types.status == "reached"
-        rows: dict[str, _Row] = {}
-        clear = []
-        for p in props:
+        types = run.results.get(OUT_OF_TYPES)
+        left = types.depth if types is not None and types.status == "reached" else None
+        for i, p in enumerate(props):
+            if p.name in rows:
+                continue
             r = run.results[p.name]
             if r.status == "reached":
                 rows[p.name] = _found(system, p, r)
@@ -112,50 +117,35 @@ class Z3Engine:
                     f"{r.message} at depth {r.depth}{cleared}",
                     seconds=r.seconds,
                 )
-            elif leaves_types:
-                rows[p.name] = _bounded(p, depth, r.seconds)
             elif complete:
                 msg = f"complete: BMC to depth {depth}, the depth of TLC's exhaustive search"
                 rows[p.name] = _Row(_cleared(p), "bmc", None, msg, seconds=r.seconds)
-            elif not self.proofs:
+            elif found is None or left is not None:
                 rows[p.name] = _bounded(p, depth, r.seconds)
             else:
-                clear.append(p)
-        if clear:
-            rows.update(
-                self._prove(enc, clear, depth, options, {p.name: run.results[p.name].seconds for p in clear})
-            )
-        return rows, types.depth if leaves_types else None
+                t0 = time.monotonic()
+                method, why = _proof(enc, _good(enc, p), i, found, depth, options)
+                bound = depth if method == "bmc" else None
+                msg = f"{_bounded(p, depth, 0).message}; {why}" if method == "bmc" else why
+                seconds = r.seconds + time.monotonic() - t0
+                rows[p.name] = _Row(_cleared(p), method, bound, msg, seconds=seconds)
+        return rows, left
 
-    def _prove(
-        self,
-        enc: Encoding,
-        props: list[Property],
-        depth: int,
-        options: EngineOptions,
-        bmc_seconds: dict[str, float],
-    ) -> dict[str, _Row]:
-        """Rows for properties BMC cleared up to `depth`: proved, or bounded with why not.
-        One inductive strengthening serves them all; k-induction and Spacer, given what
-        it proved, try the rest."""
+    def _strengthen(
+        self, enc: Encoding, props: list[Property], options: EngineOptions
+    ) -> tuple[dict[str, _Row], Strengthening]:
+        """Rows for the properties one inductive strengthening proves, and its outcome."""
         t0 = time.monotonic()
-        # Proving the variables stay in their types along with each property makes the
-        # proofs valid for the IR semantics, where a step may start outside the types.
-        goods = [z3.And(z3.Not(_target(enc, p)), enc.dom()) for p in props]
-        found = strengthen(
-            enc, goods, Budget(min(options.timeout, STRENGTHEN_SECONDS)), Sample.of(enc.system)
-        )
-        shared = (time.monotonic() - t0) / len(props)
-        rows = {}
-        for i, (p, good) in enumerate(zip(props, goods)):
-            t1 = time.monotonic()
-            method, message = _proof(enc, good, i, found, depth, options)
-            seconds = bmc_seconds[p.name] + shared + time.monotonic() - t1
-            bound = depth if method == "bmc" else None
-            if method == "bmc":
-                message = f"{_bounded(p, depth, 0).message}; {message}"
-            rows[p.name] = _Row(_cleared(p), method, bound, message, seconds=seconds)
-        return rows
+        budget = Budget(min(options.timeout, STRENGTHEN_SECONDS))
+        found = strengthen(enc, [_good(enc, p) for p in props], budget, Sample.of(enc.system))
+        seconds = (time.monotonic() - t0) / len(props)
+        n = len(found.lemmas)
+        msg = f"proved: inductive (k = 1) with {n} lemmas learned from counterexamples to induction"
+        rows = {
+            props[i].name: _Row(_cleared(props[i]), "k-induction", None, msg, seconds=seconds)
+            for i in found.proved
+        }
+        return rows, found
 
     # -- temporal properties: lasso search
 
@@ -193,6 +183,12 @@ class Z3Engine:
         return rows
 
 
+def _good(enc: Encoding, p: Property) -> z3.BoolRef:
+    """What a proof of `p` shows invariant: not its target, and every variable in its type
+    (so the proof holds for the IR semantics too, where a step may start outside the types)."""
+    return z3.And(z3.Not(_target(enc, p)), enc.dom())
+
+
 def _target(enc: Encoding, p: Property) -> z3.BoolRef:
     """The state BMC looks for: a violation, a deadlock, or the witnessed situation."""
     if p.kind == "deadlock":
@@ -205,13 +201,8 @@ def _target(enc: Encoding, p: Property) -> z3.BoolRef:
 def _proof(
     enc: Encoding, good: z3.BoolRef, i: int, found: Strengthening, depth: int, options: EngineOptions
 ) -> tuple[Method, str]:
-    """How target i is proved (k-induction or pdr), or ("bmc", why it is not)."""
-    if i in found.proved:
-        n = len(found.lemmas)
-        return (
-            "k-induction",
-            f"proved: inductive (k = 1) with {n} lemmas learned from counterexamples to induction",
-        )
+    """How target i, which strengthening did not prove, is proved (k-induction or pdr),
+    or ("bmc", why it is not)."""
     notes = [_not_strengthened(found, i)]
     if i in found.dropped and found.dropped[i][1]:  # it fails beyond the bound: no proof to look for
         return "bmc", notes[0]
