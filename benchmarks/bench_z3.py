@@ -3,7 +3,8 @@
 1. Every spec as the driver checks it: one `Z3Engine.check` with every property,
    safety complete to the breadth-first depth of the state graph (what TLC
    reports), temporal properties to `--lasso-depth`; per property the verdict,
-   the method, the trace length and the seconds; the total (target: 40 s).
+   the method, the trace length and the seconds; the total (target: 40 s); and
+   the time per depth of a BMC run to depth 30 with one goal that is never reached.
 2. Encoding and search choices on one spec (`--compare`, default pte_marker), as
    ratios against the kept configuration measured in this process: BMC with and
    without partial-order reduction, with assumption literals instead of push/pop,
@@ -47,6 +48,7 @@ from specdsl.smt.strengthen import Sample, Strengthening, strengthen
 SPECS = Path(__file__).parent.parent / "specs"
 ALL = [p.stem for p in sorted(SPECS.glob("*.sw")) if p.stem != "swapin_common"]
 BMC_DEPTH = 22  # the BMC figure the brief quotes for pte_marker
+BMC_PER_DEPTH = 30  # the issue quotes ~2.5 s to depth 30 on pte_marker (a hand-written encoding)
 
 
 def bfs_depth(system: System) -> int:
@@ -95,6 +97,10 @@ def check_all(names: list[str], lasso_depth: int) -> None:
         for r in rows:  # type: ignore[attr-defined]
             trace = f"trace {len(r.trace):2}" if r.trace else "        "
             print(f"    {r.property:<17} {r.verdict:<10} {r.method:<6} {trace} {r.seconds:6.2f}s")
+        enc = Encoding(system)
+        run = bmc(enc, goals(enc)[:1], BMC_PER_DEPTH, timeout=600)  # "a variable leaves its type"
+        per_depth = " ".join(f"{t:.2f}" for t in run.depth_seconds)
+        print(f"    BMC per depth 0..{BMC_PER_DEPTH} (s): {per_depth}; total {sum(run.depth_seconds):.2f}s")
     print(f"  total {total:.1f}s")
 
 
