@@ -194,59 +194,84 @@ class Strengthening:
     gave_up: str = ""
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    """A fact being checked: over the pre- and post-state, with the assumption literals
+    "it holds in the pre-state" and "the step breaks it"."""
+
+    pre: z3.BoolRef
+    post: z3.BoolRef
+    holds: z3.BoolRef
+    breaks: z3.BoolRef
+
+
 def strengthen(enc: Encoding, targets: Sequence[z3.BoolRef], budget: Budget, sample: Sample) -> Strengthening:
     """Learn lemmas until the targets that survive, with them, are inductive.
-    `targets` are templates over the pre-state; `proved` holds their indices."""
+    `targets` are templates over the pre-state; `proved` holds their indices.
+
+    Each candidate is checked on its own (is it kept by a step from a state where
+    every candidate holds?), which keeps the queries small; the unsat core says
+    which candidates its check relied on, and only those checks are redone when
+    one of them is dropped."""
     tm = enc.tm
     cover = Cover(sample)
     init = new_solver(tm)
     init.add(enc.init())
     step = new_solver(tm)
     step.add(enc.trans())
-    alive: dict[int, tuple[z3.BoolRef, z3.BoolRef, z3.BoolRef]] = {}  # id -> (lit, pre, post)
+    alive: dict[int, _Candidate] = {}
     learned: dict[int, Lemma] = {}
     tried: set[Lemma] = set()
     ids = itertools.count()
+    todo: deque[int] = deque()  # candidates to check
+    relied: dict[int, set[int]] = {}  # candidate -> the candidates its last check relied on
 
     def add(pre: z3.BoolRef) -> int | None:
         """A new candidate, kept only if it holds initially (its id, or None)."""
         if check(init, budget, tm.not_(pre)) != z3.unsat:
             return None
         n = next(ids)
-        lit = tm.var(f"candidate!{n}")
-        step.add(z3.Implies(lit, pre))
-        alive[n] = (lit, pre, enc.primed(pre))
+        c = alive[n] = _Candidate(pre, enc.primed(pre), tm.var(f"holds!{n}"), tm.var(f"breaks!{n}"))
+        step.add(z3.Implies(c.holds, pre), z3.Implies(c.breaks, tm.not_(c.post)))
+        todo.append(n)
         return n
 
     target_of = {n: i for i, t in enumerate(targets) if (n := add(t)) is not None}
     dropped: dict[int, tuple[State, bool]] = {}
     rounds = 0
-    while any(n in alive for n in target_of):
+    while todo and any(n in alive for n in target_of):
+        n = todo.popleft()
+        if n not in alive:
+            continue
         rounds += 1
-        goal = tm.var(f"cti@{rounds}")
-        step.add(z3.Implies(goal, tm.not_(tm.and_(*(post for _, _, post in alive.values())))))
-        answer = check(step, budget, goal, *(lit for lit, _, _ in alive.values()))
+        holds = {c.holds.get_id(): k for k, c in alive.items()}
+        answer = check(step, budget, alive[n].breaks, *(c.holds for c in alive.values()))
         if answer == z3.unknown:
             why = reason(step, budget)
             return Strengthening(frozenset(), {}, (), (), rounds, f"{why} after {len(learned)} lemmas")
         if answer == z3.unsat:
-            break
+            relied[n] = {holds[c.get_id()] for c in step.unsat_core() if c.get_id() in holds}
+            continue
         model = step.model()
         cti = decode_state(enc, model, enc.raw)
         row = sample.row(cti)
+        todo.appendleft(n)
         lemma = cover.block(row) if len(tried) < MAX_LEMMAS else None
         if lemma is not None and lemma not in tried:  # a lemma once dropped was false
             tried.add(lemma)
-            n = add(enc.pred(lemma.expr()))
-            if n is not None:
-                learned[n] = lemma
+            k = add(enc.pred(lemma.expr()))
+            if k is not None:
+                learned[k] = lemma
                 continue
-        for k, (_, _, post) in list(alive.items()):  # the candidates the CTI's successor breaks
-            if not z3.is_true(model.eval(post, model_completion=True)):
-                del alive[k]
-                learned.pop(k, None)
-                if k in target_of:
-                    dropped[target_of[k]] = (cti, row in sample.rows)
+        gone = {k for k, c in alive.items() if not z3.is_true(model.eval(c.post, model_completion=True))}
+        for k in gone:  # the candidates the CTI's successor breaks
+            del alive[k]
+            learned.pop(k, None)
+            if k in target_of:
+                dropped[target_of[k]] = (cti, row in sample.rows)
+        todo.extend(k for k, used in relied.items() if k in alive and used & gone and k not in todo)
+        for k in gone:
+            relied.pop(k, None)
     proved = frozenset(i for n, i in target_of.items() if n in alive)
     if not proved:  # the loop stopped before the lemmas left were shown inductive
         return Strengthening(frozenset(), dropped, (), (), rounds)
@@ -254,6 +279,6 @@ def strengthen(enc: Encoding, targets: Sequence[z3.BoolRef], budget: Budget, sam
         proved=proved,
         dropped=dropped,
         lemmas=tuple(learned.values()),
-        invariant=tuple(pre for _, pre, _ in alive.values()),
+        invariant=tuple(c.pre for c in alive.values()),
         rounds=rounds,
     )
