@@ -20,9 +20,9 @@ from specdsl.smt.engine import Z3Engine
 SPECS = Path(__file__).parent.parent / "specs"
 
 
-def _check(system: System, **options: object) -> dict[str, Result]:
+def _check(system: System, proofs: bool = True, **options: object) -> dict[str, Result]:
     opts = EngineOptions(**{"depth": 10, "timeout": 30.0, **options})  # type: ignore[arg-type]
-    return {r.property: r for r in Z3Engine().check(system, system.properties, opts)}
+    return {r.property: r for r in Z3Engine(proofs).check(system, system.properties, opts)}
 
 
 def test_lost_update() -> None:
@@ -53,10 +53,18 @@ def test_livelock_under_preemption_is_a_lasso() -> None:
 def test_complete_depth_makes_bmc_complete() -> None:
     system = cells()
     graph = explore(system)
-    rows = _check(system, complete_depth=graph.diameter)
+    rows = _check(system, proofs=False, complete_depth=graph.diameter)
     for name in ("TypeOK", "Consistent", "Counted", "DeadlockFree"):
         assert (rows[name].verdict, rows[name].bound, rows[name].method) == ("holds", None, "bmc")
         assert str(graph.diameter) in rows[name].message
+
+
+def test_proofs_come_before_a_complete_bmc() -> None:
+    system = cells()
+    rows = _check(system, complete_depth=explore(system).diameter)
+    for name in ("TypeOK", "Consistent", "Counted", "DeadlockFree"):
+        assert (rows[name].verdict, rows[name].bound, rows[name].method) == ("holds", None, "k-induction")
+        assert "inductive" in rows[name].message
 
 
 def test_tiny_timeout_is_unknown() -> None:

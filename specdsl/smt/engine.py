@@ -28,7 +28,7 @@ SAFETY = ("invariant", "deadlock", "witness")
 OUT_OF_TYPES = "<types>"  # the internal goal "some variable leaves its type"
 MAX_INDUCTION = 12  # the deepest k tried by k-induction
 PROOF_SECONDS = 10.0  # at most this much solver time per proof method and property (and the timeout)
-STRENGTHEN_SECONDS = 60.0  # solver time for the one inductive strengthening per spec
+STRENGTHEN_SECONDS = 60.0  # solver time for the one inductive strengthening per spec, without TLC
 
 
 @dataclass(frozen=True)
@@ -89,13 +89,13 @@ class Z3Engine:
         self, enc: Encoding, props: list[Property], options: EngineOptions
     ) -> tuple[dict[str, _Row], int | None]:
         """Rows for the safety properties, and the depth at which some variable leaves its type.
-        Without TLC's search depth, proofs come first: what they prove needs no BMC, and
-        BMC stops as soon as it has reached everything else."""
+        Proofs come first: what they prove needs no BMC, and BMC stops as soon as it has
+        reached everything else (with TLC's search depth, BMC to it is complete for the rest)."""
         system = enc.system
         complete = options.complete_depth is not None
         depth = options.complete_depth if complete else options.depth
-        proofs = self.proofs and not complete and bool(props)
-        rows, found = self._strengthen(enc, props, options) if proofs else ({}, None)
+        proofs = self.proofs and bool(props)
+        rows, found = self._strengthen(enc, props, options, complete) if proofs else ({}, None)
         goals = [Goal(p.name, _target(enc, p)) for p in props if p.name not in rows]
         if not rows:  # a proof covers the types too (`_good`)
             goals.append(Goal(OUT_OF_TYPES, z3.Not(enc.dom())))
@@ -132,11 +132,12 @@ class Z3Engine:
         return rows, left
 
     def _strengthen(
-        self, enc: Encoding, props: list[Property], options: EngineOptions
+        self, enc: Encoding, props: list[Property], options: EngineOptions, complete: bool
     ) -> tuple[dict[str, _Row], Strengthening]:
-        """Rows for the properties one inductive strengthening proves, and its outcome."""
+        """Rows for the properties one inductive strengthening proves, and its outcome.
+        With a complete BMC to fall back on, it gets only a proof method's budget."""
         t0 = time.monotonic()
-        budget = Budget(min(options.timeout, STRENGTHEN_SECONDS))
+        budget = Budget(min(options.timeout, PROOF_SECONDS if complete else STRENGTHEN_SECONDS))
         found = strengthen(enc, [_good(enc, p) for p in props], budget, Sample.of(enc.system))
         seconds = (time.monotonic() - t0) / len(props)
         n = len(found.lemmas)
