@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import z3
 
+from specdsl.behaviour import holds_on_lasso, starved
 from specdsl.engine import EngineOptions
 from specdsl.interp import ReplayError, State
 from specdsl.ir import Model, Property, System
@@ -169,7 +170,7 @@ class Z3Engine:
         found = search(enc, model, todo, options.depth, options.timeout, diameter=options.complete_depth)
         for name, r in found.items():
             if r.status == "found":
-                rows[name] = _lasso(enc.system, model, r)
+                rows[name] = _lasso(enc.system, model, enc.system.property(name), r)
             elif r.status == "unknown":
                 rows[name] = _Row(
                     "unknown",
@@ -266,12 +267,19 @@ def _found(system: System, p: Property, r: Reach) -> _Row:
     return _Row(verdict, "bmc", None, f"{verdict} at depth {r.depth}", trace, r.seconds)
 
 
-def _lasso(system: System, model: Model, r: LassoResult) -> _Row:
-    assert r.loop_start is not None
+def _lasso(system: System, model: Model, p: Property, r: LassoResult) -> _Row:
+    """The row of a lasso that violates `p`, once the interpreter agrees it is a fair
+    behaviour of the model that violates `p`."""
+    assert r.loop_start is not None and p.formula is not None
     try:
         trace = lasso_trace(system, r.states, model, r.loop_start, r.loop)
     except ReplayError as e:
         return _not_replayed("lasso", e, r.seconds)
+    assert trace.loop_start is not None
+    unfair = starved(system, model, trace)
+    if unfair or holds_on_lasso(p.formula, [s.state for s in trace.steps], trace.loop_start):
+        why = f"is not a fair behaviour: {unfair}" if unfair else f"satisfies {p.name}"
+        return _Row("error", "lasso", None, f"internal error: Z3's lasso {why}", seconds=r.seconds)
     msg = f"fair lasso of {len(trace)} steps, looping back to state {trace.loop_start}"
     if len(trace) != r.depth:
         msg += f" (found at depth {r.depth} on the variables that steer the behaviour)"

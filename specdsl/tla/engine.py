@@ -47,6 +47,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
+from specdsl.behaviour import holds_on_lasso, starved
 from specdsl.engine import EngineOptions
 from specdsl.interp import (
     EvalError,
@@ -62,7 +63,6 @@ from specdsl.ir import Model, Property, System
 from specdsl.irwalk import vars_read
 from specdsl.result import Outcome, Result
 from specdsl.tla.emit import Emitted, base_model, emit, render_config, render_wrapper
-from specdsl.tla.ltl import holds_on_lasso
 from specdsl.tla.output import (
     PARSING_FAILED,
     Run,
@@ -257,6 +257,10 @@ class _Check:
         trace, problem = self._trace(lasso, model)
         if trace is None:
             self._fail(pending, problem, finished)
+            return
+        unfair = starved(self.system, model, trace)
+        if unfair:
+            self._fail(pending, f"internal error: TLC's lasso is not a fair behaviour: {unfair}", finished)
             return
         states = [s.state for s in trace.steps]
         assert lasso.loop_start is not None  # _trace rejects a lasso without it
