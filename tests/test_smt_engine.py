@@ -67,6 +67,14 @@ def test_proofs_come_before_a_complete_bmc() -> None:
         assert "inductive" in rows[name].message
 
 
+def test_a_violation_beyond_the_bound_is_not_proved_and_the_message_says_why() -> None:
+    """`Final` fails at depth 4; BMC to depth 2 misses it, and strengthening meets a
+    reachable state whose successor breaks it."""
+    row = _check(lost_update(), depth=2)["Final"]
+    assert (row.verdict, row.method, row.bound) == ("holds", "bmc", 2)
+    assert "no violation up to depth 2" in row.message and "deeper than the bound" in row.message
+
+
 def test_tiny_timeout_is_unknown() -> None:
     rows = _check(lost_update(), timeout=1e-9)
     assert rows["Final"].verdict == "unknown" and "timeout" in rows["Final"].message

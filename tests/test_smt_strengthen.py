@@ -130,3 +130,11 @@ def test_random_systems_proves_exactly_what_holds(system: System) -> None:
     if "TypeOK" in {names[i] for i in holding} and len(found.lemmas) < MAX_LEMMAS:
         assert found.proved == holding
     _assert_inductive(enc, found.invariant)
+
+
+def test_a_timeout_proves_nothing_and_says_so() -> None:
+    system = cells()
+    enc = Encoding(system)
+    found = strengthen(enc, [enc.dom()], Budget(1e-9), Sample.of(system))
+    assert (found.proved, found.invariant) == (frozenset(), ())
+    assert "timeout" in found.gave_up

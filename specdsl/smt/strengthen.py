@@ -205,80 +205,113 @@ class _Candidate:
     breaks: z3.BoolRef
 
 
+class _GaveUp(Exception):
+    """Z3 answered unknown (the reason)."""
+
+
 def strengthen(enc: Encoding, targets: Sequence[z3.BoolRef], budget: Budget, sample: Sample) -> Strengthening:
     """Learn lemmas until the targets that survive, with them, are inductive.
-    `targets` are templates over the pre-state; `proved` holds their indices.
+    `targets` are templates over the pre-state; `proved` holds their indices."""
+    learner = _Learner(enc, budget, sample)
+    try:
+        return learner.run(targets)
+    except _GaveUp as e:
+        return Strengthening(
+            frozenset(), {}, (), (), learner.rounds, f"{e} after {len(learner.learned)} lemmas"
+        )
 
-    Each candidate is checked on its own (is it kept by a step from a state where
-    every candidate holds?), which keeps the queries small; the unsat core says
-    which candidates its check relied on, and only those checks are redone when
-    one of them is dropped."""
-    tm = enc.tm
-    cover = Cover(sample)
-    init = new_solver(tm)
-    init.add(enc.init())
-    step = new_solver(tm)
-    step.add(enc.trans())
-    alive: dict[int, _Candidate] = {}
-    learned: dict[int, Lemma] = {}
-    tried: set[Lemma] = set()
-    ids = itertools.count()
-    todo: deque[int] = deque()  # candidates to check
-    relied: dict[int, set[int]] = {}  # candidate -> the candidates its last check relied on
 
-    def add(pre: z3.BoolRef) -> int | None:
+class _Learner:
+    """The state of one strengthening.  Each candidate is checked on its own (is it
+    kept by a step from a state where every candidate holds?), which keeps the
+    queries small; the unsat core says which candidates its check relied on, and
+    only those checks are redone when one of them is dropped."""
+
+    def __init__(self, enc: Encoding, budget: Budget, sample: Sample) -> None:
+        self.enc = enc
+        self.budget = budget
+        self.sample = sample
+        self.cover = Cover(sample)
+        self.init = new_solver(enc.tm)
+        self.init.add(enc.init())
+        self.step = new_solver(enc.tm)
+        self.step.add(enc.trans())
+        self.alive: dict[int, _Candidate] = {}
+        self.learned: dict[int, Lemma] = {}
+        self.tried: set[Lemma] = set()  # every lemma learned, so none is learned twice
+        self.ids = itertools.count()
+        self.todo: deque[int] = deque()  # candidates to check
+        self.relied: dict[int, set[int]] = {}  # candidate -> the candidates its last check relied on
+        self.rounds = 0
+
+    def run(self, targets: Sequence[z3.BoolRef]) -> Strengthening:
+        alive = self.alive
+        target_of = {n: i for i, t in enumerate(targets) if (n := self.add(t)) is not None}
+        dropped: dict[int, tuple[State, bool]] = {}
+        while self.todo and any(n in alive for n in target_of):
+            n = self.todo.popleft()
+            if n not in alive:
+                continue
+            model = self.counterexample(n)
+            if model is None:
+                continue
+            cti = decode_state(self.enc, model, self.enc.raw)
+            row = self.sample.row(cti)
+            self.todo.appendleft(n)
+            if self.block(row):
+                continue
+            for k in self.drop(model):
+                if k in target_of:
+                    dropped[target_of[k]] = (cti, row in self.sample.rows)
+        proved = frozenset(i for n, i in target_of.items() if n in alive)
+        if not proved:  # the loop stopped before the lemmas left were shown inductive
+            return Strengthening(frozenset(), dropped, (), (), self.rounds)
+        lemmas = tuple(self.learned.values())
+        return Strengthening(proved, dropped, lemmas, tuple(c.pre for c in alive.values()), self.rounds)
+
+    def add(self, pre: z3.BoolRef) -> int | None:
         """A new candidate, kept only if it holds initially (its id, or None)."""
-        if check(init, budget, tm.not_(pre)) != z3.unsat:
+        tm = self.enc.tm
+        answer = check(self.init, self.budget, tm.not_(pre))
+        if answer == z3.unknown:
+            raise _GaveUp(reason(self.init, self.budget))
+        if answer == z3.sat:
             return None
-        n = next(ids)
-        c = alive[n] = _Candidate(pre, enc.primed(pre), tm.var(f"holds!{n}"), tm.var(f"breaks!{n}"))
-        step.add(z3.Implies(c.holds, pre), z3.Implies(c.breaks, tm.not_(c.post)))
-        todo.append(n)
+        n = next(self.ids)
+        c = self.alive[n] = _Candidate(pre, self.enc.primed(pre), tm.var(f"holds!{n}"), tm.var(f"breaks!{n}"))
+        self.step.add(z3.Implies(c.holds, pre), z3.Implies(c.breaks, tm.not_(c.post)))
+        self.todo.append(n)
         return n
 
-    target_of = {n: i for i, t in enumerate(targets) if (n := add(t)) is not None}
-    dropped: dict[int, tuple[State, bool]] = {}
-    rounds = 0
-    while todo and any(n in alive for n in target_of):
-        n = todo.popleft()
-        if n not in alive:
-            continue
-        rounds += 1
-        holds = {c.holds.get_id(): k for k, c in alive.items()}
-        answer = check(step, budget, alive[n].breaks, *(c.holds for c in alive.values()))
+    def counterexample(self, n: int) -> z3.ModelRef | None:
+        """A step from a state where every candidate holds to one where candidate n fails."""
+        self.rounds += 1
+        holds = {c.holds.get_id(): k for k, c in self.alive.items()}
+        answer = check(self.step, self.budget, self.alive[n].breaks, *(c.holds for c in self.alive.values()))
         if answer == z3.unknown:
-            why = reason(step, budget)
-            return Strengthening(frozenset(), {}, (), (), rounds, f"{why} after {len(learned)} lemmas")
-        if answer == z3.unsat:
-            relied[n] = {holds[c.get_id()] for c in step.unsat_core() if c.get_id() in holds}
-            continue
-        model = step.model()
-        cti = decode_state(enc, model, enc.raw)
-        row = sample.row(cti)
-        todo.appendleft(n)
-        lemma = cover.block(row) if len(tried) < MAX_LEMMAS else None
-        if lemma is not None and lemma not in tried:  # a lemma once dropped was false
-            tried.add(lemma)
-            k = add(enc.pred(lemma.expr()))
-            if k is not None:
-                learned[k] = lemma
-                continue
-        gone = {k for k, c in alive.items() if not z3.is_true(model.eval(c.post, model_completion=True))}
-        for k in gone:  # the candidates the CTI's successor breaks
-            del alive[k]
-            learned.pop(k, None)
-            if k in target_of:
-                dropped[target_of[k]] = (cti, row in sample.rows)
-        todo.extend(k for k, used in relied.items() if k in alive and used & gone and k not in todo)
+            raise _GaveUp(reason(self.step, self.budget))
+        if answer == z3.sat:
+            return self.step.model()
+        self.relied[n] = {holds[c.get_id()] for c in self.step.unsat_core() if c.get_id() in holds}
+        return None
+
+    def block(self, row: tuple[Value, ...]) -> bool:
+        """Whether a new lemma now excludes the counterexample's pre-state."""
+        lemma = self.cover.block(row) if len(self.tried) < MAX_LEMMAS else None
+        if lemma is None or lemma in self.tried:  # a lemma once dropped was false
+            return False
+        self.tried.add(lemma)
+        k = self.add(self.enc.pred(lemma.expr()))
+        if k is not None:
+            self.learned[k] = lemma
+        return k is not None
+
+    def drop(self, model: z3.ModelRef) -> set[int]:
+        """Drop the candidates the counterexample's post-state breaks (their ids)."""
+        gone = {k for k, c in self.alive.items() if not z3.is_true(model.eval(c.post, model_completion=True))}
         for k in gone:
-            relied.pop(k, None)
-    proved = frozenset(i for n, i in target_of.items() if n in alive)
-    if not proved:  # the loop stopped before the lemmas left were shown inductive
-        return Strengthening(frozenset(), dropped, (), (), rounds)
-    return Strengthening(
-        proved=proved,
-        dropped=dropped,
-        lemmas=tuple(learned.values()),
-        invariant=tuple(c.pre for c in alive.values()),
-        rounds=rounds,
-    )
+            del self.alive[k]
+            self.learned.pop(k, None)
+            self.relied.pop(k, None)
+        self.todo.extend(k for k, used in self.relied.items() if used & gone and k not in self.todo)
+        return gone
