@@ -94,3 +94,30 @@ def test_committed_generated_files_are_fresh(monkeypatch):
     if not any(generated.glob("*.tla")):
         pytest.skip("generated/ has not been committed yet")
     assert main(["gen", "specs", "-o", "generated", "--check"]) == 0
+
+
+def test_files_no_spec_generates_any_more_are_reported_then_removed(tmp_path, fake_front_end, capsys):
+    out = tmp_path / "generated"
+    main(["gen", "x.sw", "-o", str(out)])
+    (out / "lost_update_live_Gone.cfg").write_text("old\n")  # a model the spec no longer has
+    (out / "other_spec.tla").write_text("old\n")  # another spec's: kept, x.sw is not every spec
+    (out / "notes.txt").write_text("mine\n")
+    capsys.readouterr()
+    assert main(["gen", "x.sw", "-o", str(out), "--check"]) == 1
+    assert "lost_update_live_Gone.cfg: orphaned" in capsys.readouterr().err
+    assert main(["gen", "x.sw", "-o", str(out)]) == 0
+    assert capsys.readouterr().out.split() == ["removed", str(out / "lost_update_live_Gone.cfg")]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith("lost_update")) == [
+        "notes.txt",
+        "other_spec.tla",
+    ]
+    assert main(["gen", "x.sw", "-o", str(out), "--check"]) == 0
+
+
+def test_with_a_spec_directory_the_files_of_a_deleted_spec_are_orphaned(tmp_path, fake_front_end, capsys):
+    out = tmp_path / "generated"
+    main(["gen", "x.sw", "-o", str(out)])
+    (out / "deleted_spec.tla").write_text("old\n")
+    capsys.readouterr()
+    assert main(["gen", str(tmp_path), "-o", str(out), "--check"]) == 1
+    assert "deleted_spec.tla: orphaned" in capsys.readouterr().err
