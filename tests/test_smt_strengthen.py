@@ -12,11 +12,20 @@ from oracle import explore, safety_verdict
 from random_systems import cells, systems
 
 from specdsl.interp import evaluate
-from specdsl.ir import MapType, System, Tag
+from specdsl.ir import IntType, MapType, System, Tag
 from specdsl.loader import load_system
 from specdsl.smt.encode import Encoding
 from specdsl.smt.solver import Budget
-from specdsl.smt.strengthen import MAX_LEMMAS, Cover, Lemma, Sample, Strengthening, locations, strengthen
+from specdsl.smt.strengthen import (
+    MAX_LEMMAS,
+    Cover,
+    Lemma,
+    Location,
+    Sample,
+    Strengthening,
+    locations,
+    strengthen,
+)
 
 SPECS = Path(__file__).parent.parent / "specs"
 
@@ -138,3 +147,10 @@ def test_a_timeout_proves_nothing_and_says_so() -> None:
     found = strengthen(enc, [enc.dom()], Budget(1e-9), Sample.of(system))
     assert (found.proved, found.invariant) == (frozenset(), ())
     assert "timeout" in found.gave_up
+
+
+@pytest.mark.parametrize(("hi", "expected"), [(3, "not x in {2, 3}"), (100, "not x == 3")])
+def test_a_literal_widens_to_the_unsampled_values_of_a_small_type_only(hi: int, expected: str) -> None:
+    x = Location("x", IntType(0, hi))
+    sample = Sample((x,), frozenset({(0,), (1,)}), complete=True)
+    assert str(Cover(sample).block((3,))) == expected

@@ -33,10 +33,12 @@ from specdsl.ir import Binary, Expr, Index, Lit, MapType, MapVal, SetLit, System
 from specdsl.irdump import format_expr
 from specdsl.smt.encode import Encoding, decode_state
 from specdsl.smt.solver import Budget, check, new_solver, reason
+from specdsl.types import capped_size
 from specdsl.values import domain
 
 SAMPLE_STATES = 20000  # reachable states sampled to steer the lemmas
 MAX_LEMMAS = 400  # lemmas tried before the loop only drops candidates (so it ends)
+MAX_WIDENING = 64  # a lemma's literal widens to other values only in types this small
 
 
 @dataclass(frozen=True)
@@ -91,9 +93,9 @@ class Lemma:
 
 def _member(loc: Location, values: tuple[Value, ...]) -> Expr:
     """`loc == v`, `loc != v` or `loc in {...}`, whichever is shortest."""
-    others = [v for v in domain(loc.type) if v not in values]
     if len(values) == 1:
         return Binary("eq", loc.expr(), Lit(values[0], loc.type))
+    others = [v for v in domain(loc.type) if v not in values]  # values are widened in small types only
     if len(others) == 1:
         return Binary("ne", loc.expr(), Lit(others[0], loc.type))
     return Binary("in", loc.expr(), SetLit(loc.type, tuple(Lit(v, loc.type) for v in values)))
@@ -132,6 +134,10 @@ class Cover:
         rows = list(sample.rows)
         self.everything = (1 << len(rows)) - 1
         self.masks: list[dict[Value, int]] = [{} for _ in sample.locations]
+        # the values a lemma's literal may widen to: those of a small type
+        self.widening = [
+            domain(loc.type) if capped_size(loc.type) <= MAX_WIDENING else () for loc in sample.locations
+        ]
         for i, row in enumerate(rows):
             for j, v in enumerate(row):
                 self.masks[j][v] = self.masks[j].get(v, 0) | (1 << i)
@@ -153,22 +159,16 @@ class Cover:
             rest = [k for k in chosen if k != j]
             if _union(differs[k] for k in rest) == self.everything:
                 chosen = rest
-        sets = {j: {row[j]} for j in chosen}
+        sets = {j: [row[j]] for j in chosen}
         for j in chosen:
             matching = self.everything
             for k in chosen:
                 if k != j:
                     matching &= _union(self.masks[k].get(v, 0) for v in sets[k])
-            sets[j] |= {
-                v for v in domain(self.sample.locations[j].type) if not self.masks[j].get(v, 0) & matching
-            }
+            wider = [v for v in self.widening[j] if v == row[j] or not self.masks[j].get(v, 0) & matching]
+            sets[j] = wider if row[j] in wider else [row[j]]  # in the type's order
         locs = self.sample.locations
-        return Lemma(
-            tuple(
-                (locs[j], tuple(v for v in domain(locs[j].type) if v in sets[j]) or (row[j],))
-                for j in sorted(chosen)
-            )
-        )
+        return Lemma(tuple((locs[j], tuple(sets[j])) for j in sorted(chosen)))
 
 
 def _union(masks: Iterable[int]) -> int:
