@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import z3
 from ir_examples import PC, THREAD, lost_update
 from random_systems import pin_wait
 
@@ -28,6 +29,8 @@ from specdsl.ir import (
 from specdsl.loader import load_system
 from specdsl.smt.encode import Encoding
 from specdsl.smt.lasso import LassoResult, UnsupportedFormula, check_supported, loop_only, search
+from specdsl.smt.solver import Budget
+from specdsl.smt.strengthen import Sample, strengthen
 from specdsl.smt.traces import lasso_trace
 from specdsl.trace import Trace
 
@@ -144,3 +147,16 @@ def test_absorbing_predicates_make_violations_depend_on_the_loop_only() -> None:
         enc, fair, TAnd((Always(Eventually(_at("read", 1))), Eventually(Always(_at("done", 2)))))
     )
     assert not loop_only(enc, fair, LeadsTo(_at("read", 1), _at("done", 1)))
+
+
+@pytest.mark.parametrize(("sleeps", "status"), [(False, "found"), (True, "clear")])
+def test_proved_facts_remove_no_behaviour(sleeps: bool, status: str) -> None:
+    """Asserting what strengthening proved in every state changes no verdict and no lasso length."""
+    system = pin_wait(sleeps)
+    p = system.property("OwnerDone")
+    enc = Encoding(system)
+    invariants = [z3.And(enc.pred(q.expr), enc.dom()) for q in system.properties if q.kind == "invariant"]  # type: ignore[arg-type]
+    facts = strengthen(enc, invariants, Budget(30), Sample.of(system)).invariant
+    assert facts
+    runs = [search(enc, system.model(p.model), [("P", p.formula)], 8, 30, facts=f)["P"] for f in ((), facts)]  # type: ignore[list-item]
+    assert [(r.status, r.depth) for r in runs] == [(status, runs[0].depth)] * 2

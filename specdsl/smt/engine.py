@@ -68,10 +68,15 @@ class Z3Engine:
     ) -> dict[str, _Row]:
         enc = Encoding(system)
         safety = [p for p in properties if p.kind in SAFETY]
-        rows, left = self._safety(enc, safety, options)
-        for model_name in dict.fromkeys(p.model for p in properties if p.kind == "temporal"):
+        rows, left, found = self._safety(enc, safety, options)
+        models = dict.fromkeys(p.model for p in properties if p.kind == "temporal")
+        invariants = [p for p in system.properties if p.kind == "invariant"]
+        if models and self.proofs and found is None and invariants:  # facts for the lasso search
+            _, found = self._strengthen(enc, invariants, min(options.timeout, PROOF_SECONDS))
+        facts = found.invariant if found is not None else ()
+        for model_name in models:
             temporal = [p for p in properties if p.kind == "temporal" and p.model == model_name]
-            rows.update(self._temporal(enc, model_name, temporal, options))
+            rows.update(self._temporal(enc, model_name, temporal, options, facts))
         if left is not None:  # paths stop where a variable leaves its type: what was not found is not known
             for name, row in rows.items():
                 if row.verdict in ("holds", "unreachable"):
@@ -88,15 +93,18 @@ class Z3Engine:
 
     def _safety(
         self, enc: Encoding, props: list[Property], options: EngineOptions
-    ) -> tuple[dict[str, _Row], int | None]:
-        """Rows for the safety properties, and the depth at which some variable leaves its type.
+    ) -> tuple[dict[str, _Row], int | None, Strengthening | None]:
+        """Rows for the safety properties, the depth at which some variable leaves its type,
+        and the strengthening (None when there was none).
         Proofs come first: what they prove needs no BMC, and BMC stops as soon as it has
         reached everything else (with TLC's search depth, BMC to it is complete for the rest)."""
         system = enc.system
         complete = options.complete_depth is not None
         depth = options.complete_depth if complete else options.depth
         proofs = self.proofs and bool(props)
-        rows, found = self._strengthen(enc, props, options, complete) if proofs else ({}, None)
+        # with a complete BMC to fall back on, the strengthening gets only a proof method's budget
+        seconds = min(options.timeout, PROOF_SECONDS if complete else STRENGTHEN_SECONDS)
+        rows, found = self._strengthen(enc, props, seconds) if proofs else ({}, None)
         goals = [Goal(p.name, _target(enc, p)) for p in props if p.name not in rows]
         if not rows:  # a proof covers the types too (`_good`)
             goals.append(Goal(OUT_OF_TYPES, z3.Not(enc.dom())))
@@ -130,16 +138,14 @@ class Z3Engine:
                 msg = f"{_bounded(p, depth, 0).message}; {why}" if method == "bmc" else why
                 seconds = r.seconds + time.monotonic() - t0
                 rows[p.name] = _Row(_cleared(p), method, bound, msg, seconds=seconds)
-        return rows, left
+        return rows, left, found
 
     def _strengthen(
-        self, enc: Encoding, props: list[Property], options: EngineOptions, complete: bool
+        self, enc: Encoding, props: list[Property], seconds: float
     ) -> tuple[dict[str, _Row], Strengthening]:
-        """Rows for the properties one inductive strengthening proves, and its outcome.
-        With a complete BMC to fall back on, it gets only a proof method's budget."""
+        """Rows for the properties one inductive strengthening proves, and its outcome."""
         t0 = time.monotonic()
-        budget = Budget(min(options.timeout, PROOF_SECONDS if complete else STRENGTHEN_SECONDS))
-        found = strengthen(enc, [_good(enc, p) for p in props], budget, Sample.of(enc.system))
+        found = strengthen(enc, [_good(enc, p) for p in props], Budget(seconds), Sample.of(enc.system))
         seconds = (time.monotonic() - t0) / len(props)
         n = len(found.lemmas)
         msg = f"proved: inductive (k = 1) with {n} lemmas learned from counterexamples to induction"
@@ -152,7 +158,12 @@ class Z3Engine:
     # -- temporal properties: lasso search
 
     def _temporal(
-        self, enc: Encoding, model_name: str, props: list[Property], options: EngineOptions
+        self,
+        enc: Encoding,
+        model_name: str,
+        props: list[Property],
+        options: EngineOptions,
+        facts: Sequence[z3.BoolRef],
     ) -> dict[str, _Row]:
         rows: dict[str, _Row] = {}
         try:
@@ -167,7 +178,9 @@ class Z3Engine:
                 todo.append((p.name, p.formula))
             except (UnsupportedFormula, Unsupported) as e:
                 rows[p.name] = _Row("unknown", "lasso", None, str(e))
-        found = search(enc, model, todo, options.depth, options.timeout, diameter=options.complete_depth)
+        found = search(
+            enc, model, todo, options.depth, options.timeout, diameter=options.complete_depth, facts=facts
+        )
         for name, r in found.items():
             if r.status == "found":
                 rows[name] = _lasso(enc.system, model, enc.system.property(name), r)

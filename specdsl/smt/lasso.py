@@ -141,11 +141,14 @@ Acc = Literal["some", "all", "loop_some", "loop_all", "persist"]
 class LassoEncoding:
     """The incremental lasso encoding of one system under one model, in one solver."""
 
-    def __init__(self, enc: Encoding, model: Model, formulas: Sequence[Temporal]) -> None:
+    def __init__(
+        self, enc: Encoding, model: Model, formulas: Sequence[Temporal], facts: Sequence[z3.BoolRef] = ()
+    ) -> None:
         self.enc, self.tm = enc, enc.tm
         self.u = Unrolling(enc)
         self.solver = new_solver(enc.tm)
-        self.solver.add(self.u.at(enc.init(), 0))
+        self.facts = enc.tm.and_(*facts)  # proved invariant: they hold in every state of a path
+        self.solver.add(self.u.at(enc.init(), 0), self.u.at(self.facts, 0))
         self.step = enc.trans(model, stutter=True)
         steer = steering(enc.system, model, (e for f in formulas for e in state_exprs(f)))
         self.steer = [v.name for v in enc.system.variables if v.name in steer]
@@ -178,7 +181,7 @@ class LassoEncoding:
     def extend(self) -> None:
         """One more step: state `depth` -> `depth + 1`, and the loop selector of state `depth`."""
         i, tm, u = self.depth, self.tm, self.u
-        self.solver.add(u.at(self.step, i))
+        self.solver.add(u.at(self.step, i), u.at(self.facts, i + 1))
         start = tm.var(f"loopstart@{i}")
         was_in = self.inloop[-1] if self.inloop else tm.false
         had_stutter = self.stuttered[-1] if self.stuttered else tm.false
@@ -315,6 +318,7 @@ def search(
     timeout: float,
     chunk: int = CHUNK,
     diameter: int | None = None,
+    facts: Sequence[z3.BoolRef] = (),
 ) -> dict[str, LassoResult]:
     """The shortest fair lasso violating each formula, with up to `depth` steps.
     Each formula is asked for a lasso of any depth in a chunk of depths, and
@@ -325,11 +329,17 @@ def search(
     formula's violation depends on the loop only, the prefix of a lasso can be
     replaced by a shortest path to its loop start: the loop need only be looked
     for from states 0..diameter (which spares the costliest lassos, with long
-    prefixes: 1.5x on pte_marker)."""
+    prefixes: 1.5x on pte_marker).
+
+    `facts`: templates proved invariant (what `strengthen` proved inductive).
+    They hold in every reachable state, so asserting them in every state of the
+    path removes no behaviour, and spares the solver re-deriving them (1.4-1.6x
+    on FaultCompletes of prepare_timeout and pte_marker; `specdsl check specs/`
+    37 s -> 34 s)."""
     if not formulas:
         return {}
     start = time.monotonic()
-    lasso = LassoEncoding(enc, model, [f for _, f in formulas])
+    lasso = LassoEncoding(enc, model, [f for _, f in formulas], facts)
     budgets = {name: Budget(timeout) for name, _ in formulas}
     results: dict[str, LassoResult] = {}
     short = diameter is not None and not model.constraints
