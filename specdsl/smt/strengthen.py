@@ -236,6 +236,7 @@ class _Learner:
         self.init.add(enc.init())
         self.step = new_solver(enc.tm)
         self.step.add(enc.trans())
+        self.step.set("core.minimize", True)
         self.alive: dict[int, _Candidate] = {}
         self.learned: dict[int, Lemma] = {}
         self.tried: set[Lemma] = set()  # every lemma learned, so none is learned twice
@@ -266,8 +267,21 @@ class _Learner:
         proved = frozenset(i for n, i in target_of.items() if n in alive)
         if not proved:  # the loop stopped before the lemmas left were shown inductive
             return Strengthening(frozenset(), dropped, (), (), self.rounds)
-        lemmas = tuple(self.learned.values())
-        return Strengthening(proved, dropped, lemmas, tuple(c.pre for c in alive.values()), self.rounds)
+        needed = self.needed([n for n in target_of if n in alive])
+        lemmas = tuple(lemma for n, lemma in self.learned.items() if n in needed)
+        invariant = tuple(c.pre for n, c in alive.items() if n in needed)
+        return Strengthening(proved, dropped, lemmas, invariant, self.rounds)
+
+    def needed(self, roots: list[int]) -> set[int]:
+        """The candidates the proofs of `roots` rely on, transitively: each one's last
+        check relied only on candidates in the set, so the set is inductive on its own."""
+        out = set(roots)
+        stack = list(roots)
+        while stack:
+            for k in self.relied[stack.pop()] - out:
+                out.add(k)
+                stack.append(k)
+        return out
 
     def add(self, pre: z3.BoolRef) -> int | None:
         """A new candidate, kept only if it holds initially (its id, or None)."""
