@@ -95,6 +95,12 @@ class SpecOutcome:
             p.name for p in self.properties if all(j.status == "no result" for j in self.results_for(p.name))
         ]
 
+    def invariant(self) -> tuple[list[str], tuple[str, ...]]:
+        """The properties an engine proved with an inductive invariant of lemmas, and the
+        lemmas (one strengthening per spec: the proofs share them)."""
+        proved = [j.result for j in self.judged if j.result.lemmas]
+        return [r.property for r in proved], (proved[0].lemmas if proved else ())
+
     def counterexamples(self) -> list[list[Judged]]:
         """The violations worth drawing: per property the shortest among the
         engines, grouped when the very same trace refutes several properties

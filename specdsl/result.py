@@ -16,7 +16,9 @@ class Result:
     """`bound` is None for a complete result (TLC's exhaustive search, a proof,
     or BMC to a depth that covers every reachable state) and the depth checked
     otherwise.  `diameter` is the depth of a complete breadth-first search,
-    when the engine did one (TLC), so that BMC can use it as a complete bound."""
+    when the engine did one (TLC), so that BMC can use it as a complete bound.
+    `lemmas`: for a proof by inductive strengthening, the lemmas that make the
+    property inductive, written as the spec would write them (the "why it holds")."""
 
     spec: str
     property: str
@@ -30,6 +32,7 @@ class Result:
     message: str = ""
     trace: Trace | None = None
     diameter: int | None = None
+    lemmas: tuple[str, ...] = ()
 
     def with_(self, **changes: object) -> Result:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -34,13 +34,15 @@ def shortest_trace(graph: StateGraph, prop: Property) -> Trace:
 class FakeEngine:
     """`verdicts` forces a verdict per property (a forced counterexample gets a
     bogus one-state trace); temporal properties are `unknown` unless forced.
-    `bound` makes every "holds"/"unreachable" bounded; `raises` makes `check`
-    raise.  As "tlc" it reports the state count and the search depth."""
+    `bound` makes every "holds"/"unreachable" bounded; `lemmas` are attached to
+    every "holds" (as by a proof); `raises` makes `check` raise.  As "tlc" it
+    reports the state count and the search depth."""
 
     name: str
     method: str = "explicit"
     verdicts: dict[str, str] = field(default_factory=dict)
     bound: int | None = None
+    lemmas: tuple[str, ...] = ()
     raises: Exception | None = None
     calls: list[EngineOptions] = field(default_factory=list)
 
@@ -74,7 +76,7 @@ class FakeEngine:
         verdict, _ = safety_verdict(graph, p)
         if verdict in ("violated", "reached"):
             return base.with_(verdict=verdict, trace=shortest_trace(graph, p))
-        return base.with_(verdict=verdict, bound=self.bound)
+        return base.with_(verdict=verdict, bound=self.bound, lemmas=self.lemmas if verdict == "holds" else ())
 
 
 def run_matrix(systems: Sequence[System] = (), names: Sequence[str] = (), **engines: FakeEngine) -> CheckRun:

@@ -45,3 +45,10 @@ def test_a_disagreement_is_marked_and_shows_the_trace():
     assert table_rows(text)[2][1] == "⚠️ tlc violated @4<br>⚠️ z3 holds (complete)"
     assert "⚠️ lost_update · Final: tlc says violated, z3 says holds (both complete)" in text
     assert "found by tlc" in text
+
+
+def test_the_inductive_invariant_of_a_proof_is_folded_under_the_table():
+    lemmas = ("not (inc_pc[1] == write and x == 2)", "not (x == 3)")
+    text = render(run_matrix(names=["TypeOK", "Final"], z3=FakeEngine("z3", lemmas=lemmas)), diagrams=False)
+    title = "lost_update: TypeOK proved by an inductive invariant of 2 lemmas (z3)"
+    assert f"<details><summary>{title}</summary>\n\n```text\n{lemmas[0]}\n{lemmas[1]}\n```" in text

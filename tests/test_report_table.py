@@ -73,3 +73,15 @@ def test_one_diagram_for_properties_refuted_by_the_same_trace():
     text = render(run_matrix([system], tlc=FakeEngine("tlc")), diagrams=True, color=False, width=160)
     assert text.count("4-step trace") == 1
     assert "lost_update · Final: violated @4 (tlc); the same trace refutes FinalAgain" in text
+
+
+def test_a_proof_by_an_inductive_invariant_is_named_after_the_matrix():
+    run = run_matrix(names=["TypeOK", "Final"], z3=FakeEngine("z3", lemmas=("not (x == 3)",)))
+    text = render(run, diagrams=False, color=False, width=200)
+    assert (
+        "lost_update: TypeOK proved by an inductive invariant of 1 lemma (z3); --format markdown lists them"
+        in text
+    )
+    assert "inductive invariant" not in render(
+        run_matrix(names=["TypeOK"], z3=FakeEngine("z3")), diagrams=False, color=False, width=200
+    )

@@ -67,6 +67,14 @@ def test_proofs_come_before_a_complete_bmc() -> None:
         assert "inductive" in rows[name].message
 
 
+def test_a_proof_carries_its_lemmas_in_the_specs_terms() -> None:
+    rows = _check(lost_update())
+    lemmas = rows["TypeOK"].lemmas
+    assert lemmas and rows["DeadlockFree"].lemmas == lemmas and not rows["Final"].lemmas
+    assert f"{len(lemmas)} lemmas" in rows["TypeOK"].message
+    assert "not (x == 2 and not inc[1] at done)" in lemmas  # `inc_pc[1]` as the spec writes it
+
+
 def test_a_violation_beyond_the_bound_is_not_proved_and_the_message_says_why() -> None:
     """`Final` fails at depth 4; BMC to depth 2 misses it, and strengthening meets a
     reachable state whose successor breaks it."""

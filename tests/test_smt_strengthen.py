@@ -11,8 +11,8 @@ from ir_examples import lost_update
 from oracle import explore, safety_verdict
 from random_systems import cells, systems
 
-from specdsl.interp import evaluate
-from specdsl.ir import IntType, MapType, System, Tag
+from specdsl.interp import State, evaluate
+from specdsl.ir import IntType, MapType, MapVal, System, Tag
 from specdsl.loader import load_system
 from specdsl.smt.encode import Encoding
 from specdsl.smt.solver import Budget
@@ -152,5 +152,39 @@ def test_a_timeout_proves_nothing_and_says_so() -> None:
 @pytest.mark.parametrize(("hi", "expected"), [(3, "not x in {2, 3}"), (100, "not x == 3")])
 def test_a_literal_widens_to_the_unsampled_values_of_a_small_type_only(hi: int, expected: str) -> None:
     x = Location("x", IntType(0, hi))
-    sample = Sample((x,), frozenset({(0,), (1,)}), complete=True)
+    sample = Sample((x,), ((0,), (1,)), complete=True)
     assert str(Cover(sample).block((3,))) == expected
+
+
+def test_lemmas_in_the_specs_terms_are_valid_dsl_that_means_the_same(tmp_path: Path) -> None:
+    """Each lemma, written as the spec would write it, is pasted into a copy of the spec
+    as an invariant: it parses, checks, and agrees with the lemma on every reachable
+    state and on states where the lemma is false (its cube forced into a reachable state)."""
+    system = load_system(SPECS / "pte_marker_locked.sw")
+    _, found = _run(system)
+    for name in ("pte_marker_locked.sw", "swapin_common.sw"):
+        (tmp_path / name).write_text((SPECS / name).read_text())
+    spec = tmp_path / "pte_marker_locked.sw"
+    texts = [lemma.in_terms_of(system) for lemma in found.lemmas]
+    spec.write_text(spec.read_text() + "".join(f"\ninvariant Lemma{i}: {t}" for i, t in enumerate(texts)))
+    pasted = load_system(spec)
+    reachable = list(explore(system).parent)
+    for i, lemma in enumerate(found.lemmas):
+        written = pasted.property(f"Lemma{i}").expr
+        forced = [_force(s, lemma) for s in reachable[:: max(1, len(reachable) // 40)]]
+        for state in [*reachable, *forced]:
+            assert evaluate(written, state) == evaluate(lemma.expr(), state), texts[i]  # type: ignore[arg-type]
+        assert not any(evaluate(lemma.expr(), s) for s in forced)
+
+
+def _force(state: State, lemma: Lemma) -> State:
+    """`state` with every location of the lemma's cube set to the first of its values."""
+    for loc, values in lemma.cube:
+        if loc.key is None:
+            state = state.replace({loc.var: values[0]})
+        else:
+            old = state[loc.var]
+            assert isinstance(old, MapVal)
+            items = tuple((k, values[0] if k == loc.key else v) for k, v in old.items)
+            state = state.replace({loc.var: MapVal(items)})
+    return state

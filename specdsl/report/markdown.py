@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from specdsl import diagram
 from specdsl.driver import CheckRun, SpecOutcome, verdict_text
-from specdsl.report.table import group_title, notes, summary
+from specdsl.report.table import group_title, invariant_title, notes, summary
 
 ICON = {"as expected": "✅", "unexpected": "❌", "no result": "❔"}
 DISAGREE = "⚠️"
@@ -43,6 +43,9 @@ def render(run: CheckRun, *, diagrams: bool) -> str:
         if diagrams:
             for group in spec.counterexamples():
                 lines += _details(group_title(spec, group), [diagram.render(spec.system, group[0].result)])
+        proved, lemmas = spec.invariant()
+        if lemmas:
+            lines += _details(invariant_title(spec.system.name, proved, lemmas), ["\n".join(lemmas)])
     return "\n".join(lines) + "\n"
 
 

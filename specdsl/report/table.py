@@ -42,7 +42,21 @@ def render(run: CheckRun, *, diagrams: bool, color: bool, width: int) -> str:
                 console.print()
                 console.print(Rule(group_title(spec, group), style="dim"))
                 console.out(diagram.render(spec.system, group[0].result), highlight=False)
+    invariants = [(spec.system.name, *spec.invariant()) for spec in run.specs]
+    if any(lemmas for _, _, lemmas in invariants):
+        console.print()
+        for name, proved, lemmas in invariants:
+            if lemmas:
+                console.print(
+                    f"{invariant_title(name, proved, lemmas)}; --format markdown lists them", markup=False
+                )
     return out.getvalue()
+
+
+def invariant_title(spec: str, proved: list[str], lemmas: tuple[str, ...]) -> str:
+    """`pte_marker: NoStaleMap, NoLeak proved by an inductive invariant of 28 lemmas (z3)`."""
+    n = len(lemmas)
+    return f"{spec}: {', '.join(proved)} proved by an inductive invariant of {n} lemma{'s' * (n != 1)} (z3)"
 
 
 def group_title(spec: SpecOutcome, group: list[Judged]) -> str:

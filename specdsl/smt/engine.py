@@ -42,6 +42,7 @@ class _Row:
     message: str = ""
     trace: Trace | None = None
     seconds: float = 0.0
+    lemmas: tuple[str, ...] = ()
 
 
 class Z3Engine:
@@ -149,8 +150,9 @@ class Z3Engine:
         seconds = (time.monotonic() - t0) / len(props)
         n = len(found.lemmas)
         msg = f"proved: inductive (k = 1) with {n} lemmas learned from counterexamples to induction"
+        lemmas = tuple(lemma.in_terms_of(enc.system) for lemma in found.lemmas)
         rows = {
-            props[i].name: _Row(_cleared(props[i]), "k-induction", None, msg, seconds=seconds)
+            props[i].name: _Row(_cleared(props[i]), "k-induction", None, msg, seconds=seconds, lemmas=lemmas)
             for i in found.proved
         }
         return rows, found
@@ -326,4 +328,5 @@ def _result(system: System, p: Property, row: _Row) -> Result:
         seconds=round(row.seconds, 3),
         message=row.message,
         trace=row.trace,
+        lemmas=row.lemmas,
     )

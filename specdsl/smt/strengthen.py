@@ -25,16 +25,31 @@ import itertools
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import z3
 
 from specdsl.interp import State, initial_states, successors
-from specdsl.ir import Binary, Expr, Index, Lit, MapType, MapVal, SetLit, System, Type, Unary, Value, Var
+from specdsl.ir import (
+    Binary,
+    BoolType,
+    Expr,
+    Index,
+    Lit,
+    MapType,
+    MapVal,
+    SetLit,
+    System,
+    Type,
+    Unary,
+    Value,
+    Var,
+)
 from specdsl.irdump import format_expr
 from specdsl.smt.encode import Encoding, decode_state
 from specdsl.smt.solver import Budget, check, new_solver, reason
 from specdsl.types import capped_size
-from specdsl.values import domain
+from specdsl.values import domain, format_value
 
 SAMPLE_STATES = 20000  # reachable states sampled to steer the lemmas
 MAX_LEMMAS = 400  # lemmas tried before the loop only drops candidates (so it ends)
@@ -90,6 +105,35 @@ class Lemma:
     def __str__(self) -> str:
         return format_expr(self.expr())
 
+    def in_terms_of(self, system: System) -> str:
+        """The lemma in the spec's own terms, as it could be written in a `.sw` file:
+        `not (pte == Marker(1) and not frame_locked[1])`, `fault[1] at read`, `fault[1].orig`."""
+        parts = [_spoken(system, loc, values) for loc, values in self.cube]
+        if len(parts) > 1:
+            parts = [f"({p})" if " or " in p and not p.startswith("not (") else p for p in parts]
+        return f"not ({' and '.join(parts)})"
+
+
+def _spoken(system: System, loc: Location, values: tuple[Value, ...]) -> str:
+    """`loc in values` in the spec's terms (labels: the shorter of the list and its complement)."""
+    v = system.var(loc.var)
+    key = "" if loc.key is None else f"[{format_value(loc.key)}]"
+    others = [x for x in domain(loc.type) if x not in values] if len(values) > 1 else []
+    if v.role == "pc":
+        negate = 0 < len(others) < len(values)
+        text = " or ".join(f"{v.owner}{key} at {format_value(x)}" for x in (others if negate else values))
+        if not negate:
+            return text
+        return f"not ({text})" if len(others) > 1 else f"not {text}"
+    name = f"{v.owner}{key}.{v.name.removeprefix(f'{v.owner}_')}" if v.owner else f"{loc.var}{key}"
+    if isinstance(loc.type, BoolType):
+        return name if values == (True,) else f"not {name}"
+    if len(values) == 1:
+        return f"{name} == {format_value(values[0])}"
+    if len(others) == 1:
+        return f"{name} != {format_value(others[0])}"
+    return f"{name} in {{{', '.join(format_value(x) for x in values)}}}"
+
 
 def _member(loc: Location, values: tuple[Value, ...]) -> Expr:
     """`loc == v`, `loc != v` or `loc in {...}`, whichever is shortest."""
@@ -103,11 +147,16 @@ def _member(loc: Location, values: tuple[Value, ...]) -> Expr:
 
 @dataclass(frozen=True)
 class Sample:
-    """Reachable states, as one tuple of location values each."""
+    """Reachable states, as one tuple of location values each, in breadth-first order
+    (a fixed order makes the lemmas, which depend on it, the same from run to run)."""
 
     locations: tuple[Location, ...]
-    rows: frozenset[tuple[Value, ...]]
+    rows: tuple[tuple[Value, ...], ...]
     complete: bool  # the search ran out of states before reaching the cap
+
+    @cached_property
+    def reachable(self) -> frozenset[tuple[Value, ...]]:
+        return frozenset(self.rows)
 
     @staticmethod
     def of(system: System, limit: int = SAMPLE_STATES) -> Sample:
@@ -119,7 +168,7 @@ class Sample:
                 if nxt not in seen:
                     seen[nxt] = None
                     queue.append(nxt)
-        rows = frozenset(tuple(loc.read(s) for loc in locs) for s in seen)
+        rows = tuple(tuple(loc.read(s) for loc in locs) for s in seen)
         return Sample(locs, rows, complete=not queue)
 
     def row(self, state: State) -> tuple[Value, ...]:
@@ -131,7 +180,7 @@ class Cover:
 
     def __init__(self, sample: Sample) -> None:
         self.sample = sample
-        rows = list(sample.rows)
+        rows = sample.rows
         self.everything = (1 << len(rows)) - 1
         self.masks: list[dict[Value, int]] = [{} for _ in sample.locations]
         # the values a lemma's literal may widen to: those of a small type
@@ -263,7 +312,7 @@ class _Learner:
                 continue
             for k in self.drop(model):
                 if k in target_of:
-                    dropped[target_of[k]] = (cti, row in self.sample.rows)
+                    dropped[target_of[k]] = (cti, row in self.sample.reachable)
         proved = frozenset(i for n, i in target_of.items() if n in alive)
         if not proved:  # the loop stopped before the lemmas left were shown inductive
             return Strengthening(frozenset(), dropped, (), (), self.rounds)
