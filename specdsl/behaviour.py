@@ -52,13 +52,19 @@ def _values(f: Temporal, states: Sequence[State], loop: int) -> list[bool]:
 def starved(system: System, model: Model, trace: Trace) -> str:
     """'' when the lasso's loop is fair under `model`, else the process instance it
     starves: weakly fair and enabled in every loop state, or strongly fair and
-    enabled in some loop state, yet taking no step of the loop ("enabled" counts
-    only the steps the model's scheduling constraints allow)."""
+    enabled in some loop state, yet taking no step of the loop.  As in TLA+'s
+    `WF_vars`, only steps that change the state count, taken or enabled (a step
+    that changes nothing cannot be told from stuttering); "enabled" counts only
+    the steps the model's scheduling constraints allow."""
     assert trace.loop_start is not None
     states = [s.state for s in trace.steps[trace.loop_start :]]
     steps = [s.step for s in trace.steps[trace.loop_start + 1 :]] + [trace.closing_step]
-    took = {(ga.action.process, ga.instance) for ga in steps if ga is not None}
-    enabled = [{(ga.action.process, ga.instance) for ga, _ in successors(system, s, model)} for s in states]
+    moves = zip(steps, states, [*states[1:], states[0]])
+    took = {(ga.action.process, ga.instance) for ga, pre, post in moves if ga is not None and pre != post}
+    enabled = [
+        {(ga.action.process, ga.instance) for ga, nxt in successors(system, s, model) if nxt != s}
+        for s in states
+    ]
     for rule in model.fairness:
         if rule.kind == "none":
             continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from ir_examples import lost_update
 from oracle import explore
@@ -9,9 +11,11 @@ from oracle import explore
 from specdsl.behaviour import holds_on_lasso, starved
 from specdsl.interp import State, initial_states, successors
 from specdsl.ir import Always, Binary, Eventually, IntType, LeadsTo, Lit, System, TAnd, TNot, TOr, TState, Var
-from specdsl.trace import Trace, build_trace
+from specdsl.loader import load_system
+from specdsl.trace import Trace, TraceStep, build_trace
 
 N = IntType(0, 3)
+DATA = Path(__file__).parent / "data"
 
 
 def states(*xs: int) -> list[State]:
@@ -68,3 +72,14 @@ def test_stuttering_once_every_process_is_done_is_fair() -> None:
 def test_without_fairness_any_loop_is_fair() -> None:
     system = lost_update("none")
     assert starved(system, system.models[0], _stutter_at(system, next(initial_states(system)))) == ""
+
+
+def test_a_step_that_changes_nothing_does_not_count_for_fairness() -> None:
+    """`p` keeps taking its no-op branch while its other branch, which sets x, is enabled."""
+    system = load_system(DATA / "noop_step.sw")
+    init = next(initial_states(system))
+    noop = next(ga for ga, nxt in successors(system, init) if nxt == init)
+    trace = Trace((TraceStep(0, init, None),), loop_start=0, closing_step=noop)
+    assert starved(system, system.models[0], trace) == (
+        "p is weakly fair and enabled in the loop, yet takes no step in it"
+    )

@@ -160,3 +160,8 @@ def test_proved_facts_remove_no_behaviour(sleeps: bool, status: str) -> None:
     assert facts
     runs = [search(enc, system.model(p.model), [("P", p.formula)], 8, 30, facts=f)["P"] for f in ((), facts)]  # type: ignore[list-item]
     assert [(r.status, r.depth) for r in runs] == [(status, runs[0].depth)] * 2
+
+
+def test_a_no_op_step_does_not_make_a_fair_lasso() -> None:
+    system = load_system(Path(__file__).parent / "data" / "noop_step.sw")
+    assert _run(system, system.property("Sets").formula).status == "clear"  # type: ignore[arg-type]

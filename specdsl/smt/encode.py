@@ -66,6 +66,11 @@ class Instance:
     def __str__(self) -> str:
         return self.process if self.instance is None else f"{self.process}[{self.instance}]"
 
+    @property
+    def actions(self) -> range:
+        """The indices of its ground actions."""
+        return range(self.first, self.last + 1)
+
 
 @dataclass(frozen=True)
 class Leaf:
@@ -217,10 +222,14 @@ class Encoding:
         return self.sel == i
 
     def took(self, inst: Instance) -> z3.BoolRef:
-        """The step was one of `inst`'s actions."""
-        if self.tm.bv:
-            return z3.And(z3.UGE(self.sel, inst.first), z3.ULE(self.sel, inst.last))
-        return z3.And(self.sel >= inst.first, self.sel <= inst.last)
+        """The step was one of `inst`'s actions, and changed the state.  For fairness a
+        step that changes nothing is a stutter, as in TLA+'s `WF_vars`: it neither
+        counts as taken nor makes the process enabled (`enabled_instance`)."""
+        return self.tm.or_(*(self.tm.and_(self.is_sel(i), self._changes(i)) for i in inst.actions))
+
+    def _changes(self, i: int) -> z3.BoolRef:
+        """Ground action i's effect differs from the pre-state."""
+        return self.tm.or_(*(new != self.pre[j] for j, new in self.effects[i].items()))
 
     def init(self) -> z3.BoolRef:
         """The pre-state is an initial state, leaf for leaf (so unused payload slots
@@ -288,7 +297,9 @@ class Encoding:
         return [self.tm.and_(g, a) for g, a in zip(self.guards, self.allowed(model))]
 
     def enabled_instance(self, inst: Instance, model: Model | None) -> z3.BoolRef:
-        return self.tm.or_(*self.enabled(model)[inst.first : inst.last + 1])
+        """One of `inst`'s actions is enabled, allowed, and would change the state."""
+        enabled = self.enabled(model)
+        return self.tm.or_(*(self.tm.and_(enabled[i], self._changes(i)) for i in inst.actions))
 
     def _frame(self, i: int | None) -> list[z3.BoolRef]:
         """The post-state is ground action i's effect (None: the pre-state)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from specdsl.interp import GroundAction, ReplayError, State, allowed, apply, is_enabled, successors
+from specdsl.interp import GroundAction, ReplayError, State, allowed, apply, is_enabled
 from specdsl.ir import Model, System
 from specdsl.trace import Trace, build_trace
 
@@ -22,19 +22,10 @@ def lasso_trace(
 
     The last state agrees with `states[loop_start]` on the steering variables
     only: the loop's steps are repeated with the interpreter until a full state
-    repeats at the same place in the loop (`ghost.py` says why it does).  A loop that is
-    one state stuttering is a fair behaviour only where no fair process can step:
-    the interpreter checks that too (`interp.replay` accepts any closing stutter,
-    since TLA+ always allows one)."""
+    repeats at the same place in the loop (`ghost.py` says why it does).  Whether
+    the loop is fair and violates the property is judged afterwards, on the
+    replayed trace (`behaviour.py`)."""
     path, loop_start = _close(model, states, loop_start, loop)
-    last = path[-1]
-    nexts = successors(system, last, model)
-    if loop_start == len(path) - 1 and all(n != last for _, n in nexts):
-        fair_steps = [ga for ga, _ in nexts if _is_fair(model, ga.action.process, ga.instance)]
-        if fair_steps:
-            raise ReplayError(
-                f"the last state stutters while a fair process can step ({len(fair_steps)} steps)"
-            )
     return build_trace(system, path, model, loop_start)
 
 
@@ -59,10 +50,3 @@ def _close(
                 raise ReplayError(f"a loop step cannot be repeated from state {j}")
             path.append(apply(ga, path[j]))
         j += 1
-
-
-def _is_fair(model: Model, process: str, instance: object) -> bool:
-    return any(
-        r.kind != "none" and r.process == process and (r.instance is None or r.instance == instance)
-        for r in model.fairness
-    )
