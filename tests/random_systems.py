@@ -10,6 +10,7 @@ from specdsl.ir import (
     BOOL,
     TRUE,
     Action,
+    Always,
     Binary,
     Binder,
     Eventually,
@@ -21,6 +22,7 @@ from specdsl.ir import (
     IntType,
     IsTag,
     Ite,
+    LeadsTo,
     Lit,
     MakeTag,
     MapType,
@@ -38,6 +40,7 @@ from specdsl.ir import (
     System,
     Tag,
     TaggedType,
+    Temporal,
     TState,
     Unary,
     Update,
@@ -359,9 +362,22 @@ def _update(draw: st.DrawFn) -> Update:
     return Update("m", Except(Var("m"), key, _clamped(_int(draw))))
 
 
+def _temporal(draw: st.DrawFn) -> Temporal:
+    """`eventually p`, `always eventually p` or `p ~> q`: every shape both engines decide."""
+    p = TState(_bool(draw))
+    shape = draw(st.integers(0, 2))
+    if shape == 0:
+        return Eventually(p)
+    if shape == 1:
+        return Always(Eventually(p))
+    return LeadsTo(p, TState(_bool(draw)))
+
+
 @st.composite
 def systems(draw: st.DrawFn) -> System:
-    """A random system of one process family `p[1..2]` with 2-3 labelled steps."""
+    """A random system of one process family `p[1..2]` with 2-3 labelled steps (a step may
+    change nothing: fairness must then ignore it), with invariants, deadlock freedom and
+    one temporal property."""
     labels = tuple(f"s{i}" for i in range(draw(st.integers(2, 3))))
     pc = _pc_type("p", labels)
     at = lambda label: Binary("eq", Index(Var("p_pc"), Param("self")), Lit(Tag(label), pc))  # noqa: E731
@@ -387,6 +403,7 @@ def systems(draw: st.DrawFn) -> System:
     invariants = tuple(
         Property(f"Inv{i}", "invariant", expr=_bool(draw)) for i in range(draw(st.integers(1, 3)))
     )
+    live = Property("Live", "temporal", formula=_temporal(draw))
     runnable = Binary("ne", Index(Var("p_pc"), Param("self")), Lit(Tag("done"), pc))
     process = Process("p", "t", IDS, False, "weak", "p_pc", labels, runnable)
     return System(
@@ -397,6 +414,6 @@ def systems(draw: st.DrawFn) -> System:
         (process,),
         tuple(actions),
         (Model("fair", (), (FairnessRule("p", None, "weak"),)),),
-        (_type_ok(variables), *invariants, Property("DeadlockFree", "deadlock", expr=all_done)),
+        (_type_ok(variables), *invariants, Property("DeadlockFree", "deadlock", expr=all_done), live),
         (),
     )
