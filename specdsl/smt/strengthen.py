@@ -107,7 +107,8 @@ class Lemma:
 
     def in_terms_of(self, system: System) -> str:
         """The lemma in the spec's own terms, as it could be written in a `.sw` file:
-        `not (pte == Marker(1) and not frame_locked[1])`, `fault[1] at read`, `fault[1].orig`."""
+        `not (pte == Marker(1) and not frame_locked[1])`, `fault[1] at read`, `fault[1].orig`
+        (but `fault_asleep[1]`: a sleep flag has no name in the language)."""
         parts = [_spoken(system, loc, values) for loc, values in self.cube]
         if len(parts) > 1:
             parts = [f"({p})" if " or " in p and not p.startswith("not (") else p for p in parts]
@@ -125,7 +126,9 @@ def _spoken(system: System, loc: Location, values: tuple[Value, ...]) -> str:
         if not negate:
             return text
         return f"not ({text})" if len(others) > 1 else f"not {text}"
-    name = f"{v.owner}{key}.{v.name.removeprefix(f'{v.owner}_')}" if v.owner else f"{loc.var}{key}"
+    # A local is `fault[1].orig`; the language has no name for a sleep flag: the IR's is used.
+    local = v.owner is not None and v.role != "sleep"
+    name = f"{v.owner}{key}.{v.name.removeprefix(f'{v.owner}_')}" if local else f"{loc.var}{key}"
     if isinstance(loc.type, BoolType):
         return name if values == (True,) else f"not {name}"
     if len(values) == 1:
