@@ -1,5 +1,6 @@
-"""A readable dump of an IR system (`specdsl lint --dump-ir`), and the printer
-of IR expressions in DSL syntax (`format_expr`), shared with traces and diagrams.
+"""A readable dump of an IR system (`specdsl lint --dump-ir`), the printer
+of IR expressions in DSL syntax (`format_expr`), shared with traces and diagrams,
+and the printer of a lemma in the spec's own terms (`format_excluded`).
 
 IR constructs that the DSL cannot write directly print as
 `[m except [k] = v]`, `[r except .f = v]`, `payload(e, Tag)` and
@@ -8,10 +9,13 @@ IR constructs that the DSL cannot write directly print as
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from specdsl.ir import (
     Action,
     Always,
     Binary,
+    BoolType,
     Eventually,
     Except,
     Expr,
@@ -39,11 +43,13 @@ from specdsl.ir import (
     Temporal,
     TNot,
     TState,
+    Type,
     Unary,
+    Value,
     Var,
     WithField,
 )
-from specdsl.values import format_value
+from specdsl.values import domain, format_value
 
 _BINARY: dict[str, tuple[str, int]] = {
     "implies": ("=>", 1),
@@ -225,3 +231,38 @@ def _property(p: Property) -> list[str]:
     if p.kind == "deadlock":
         return [f"  deadlock {p.name}: every state has a step, or {format_expr(p.expr)}"]
     return [f"  {p.kind} {p.name}: {format_expr(p.expr)}"]
+
+
+def format_excluded(
+    system: System, literals: Sequence[tuple[str, Value | None, Type, tuple[Value, ...]]]
+) -> str:
+    """`not (l1 in V1 and l2 in V2 ...)` for locations (a variable, or the entry `key` of a
+    map variable) in the spec's own terms, as a `.sw` file could write it: program
+    counters as `fault[1] at read`, locals as `fault[1].orig`, booleans bare.  A sleep
+    flag has no name in the language: the IR's is used (`fault_asleep[1]`)."""
+    parts = [_membership(system, var, key, t, values) for var, key, t, values in literals]
+    if len(parts) > 1:
+        parts = [f"({p})" if " or " in p and not p.startswith("not (") else p for p in parts]
+    return f"not ({' and '.join(parts)})"
+
+
+def _membership(system: System, var: str, key: Value | None, t: Type, values: tuple[Value, ...]) -> str:
+    """`location in values` (labels: the shorter of the list and its complement)."""
+    v = system.var(var)
+    at = "" if key is None else f"[{format_value(key)}]"
+    others = [x for x in domain(t) if x not in values] if len(values) > 1 else []
+    if v.role == "pc":
+        negate = 0 < len(others) < len(values)
+        text = " or ".join(f"{v.owner}{at} at {format_value(x)}" for x in (others if negate else values))
+        if not negate:
+            return text
+        return f"not ({text})" if len(others) > 1 else f"not {text}"
+    local = v.owner is not None and v.role != "sleep"
+    name = f"{v.owner}{at}.{var.removeprefix(f'{v.owner}_')}" if local else f"{var}{at}"
+    if isinstance(t, BoolType):
+        return name if values == (True,) else f"not {name}"
+    if len(values) == 1:
+        return f"{name} == {format_value(values[0])}"
+    if len(others) == 1:
+        return f"{name} != {format_value(others[0])}"
+    return f"{name} in {{{', '.join(format_value(x) for x in values)}}}"

@@ -1,4 +1,4 @@
-"""The IR dump and the DSL-syntax printer of IR expressions."""
+"""The IR dump, the DSL-syntax printer of IR expressions, and lemmas in the spec's terms."""
 
 from __future__ import annotations
 
@@ -7,8 +7,22 @@ from pathlib import Path
 import pytest
 
 from specdsl.check import check
-from specdsl.ir import Binary, Except, Index, IntType, Lit, Param, Payload, Quant, Unary, Var
-from specdsl.irdump import dump, format_expr
+from specdsl.ir import (
+    BOOL,
+    Binary,
+    Except,
+    Index,
+    IntType,
+    Lit,
+    MapType,
+    Param,
+    Payload,
+    Quant,
+    Tag,
+    Unary,
+    Var,
+)
+from specdsl.irdump import dump, format_excluded, format_expr
 from specdsl.loader import load_system
 from specdsl.syntax import parse
 
@@ -89,3 +103,19 @@ def test_dump_of_the_sleepy_fixture_is_stable(monkeypatch):
     monkeypatch.chdir(ROOT)
     golden = (ROOT / "tests" / "data" / "sleepy.dump").read_text(encoding="utf-8")
     assert dump(load_system("tests/data/sleepy.sw")) == golden
+
+
+def test_excluded_locations_in_the_specs_terms_name_labels_locals_and_sleep_flags() -> None:
+    system = load_system(ROOT / "specs" / "pte_marker_locked.sw")
+    pc, orig = system.var("fault_pc").type, system.var("fault_orig").type
+    assert isinstance(pc, MapType) and isinstance(orig, MapType)
+    literals = [
+        ("fault_pc", 1, pc.value, (Tag("read"), Tag("finish"))),
+        ("fault_orig", 1, orig.value, (Tag("None"),)),
+        ("fault_asleep", 2, BOOL, (False,)),
+    ]
+    assert format_excluded(system, literals) == (
+        "not ((fault[1] at read or fault[1] at finish) and fault[1].orig == None and not fault_asleep[2])"
+    )
+    all_but_done = tuple(Tag(x) for x in ("start", "alloc", "mark", "read", "finish", "wait"))
+    assert format_excluded(system, [("fault_pc", 1, pc.value, all_but_done)]) == "not (not fault[1] at done)"

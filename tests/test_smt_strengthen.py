@@ -188,15 +188,3 @@ def _force(state: State, lemma: Lemma) -> State:
             items = tuple((k, values[0] if k == loc.key else v) for k, v in old.items)
             state = state.replace({loc.var: MapVal(items)})
     return state
-
-
-def test_lemmas_in_the_specs_terms_name_locals_labels_and_sleep_flags() -> None:
-    system = load_system(SPECS / "pte_marker_locked.sw")
-    loc = {(x.var, x.key): x for x in locations(system)}
-    pc, orig, asleep = loc["fault_pc", 1], loc["fault_orig", 1], loc["fault_asleep", 2]
-    lemma = Lemma(((pc, (Tag("read"), Tag("finish"))), (orig, (Tag("None"),)), (asleep, (False,))))
-    assert lemma.in_terms_of(system) == (
-        "not ((fault[1] at read or fault[1] at finish) and fault[1].orig == None and not fault_asleep[2])"
-    )
-    others = tuple(Tag(x) for x in ("start", "alloc", "mark", "read", "finish", "wait"))  # all but done
-    assert Lemma(((pc, others),)).in_terms_of(system) == "not (not fault[1] at done)"

@@ -32,7 +32,6 @@ import z3
 from specdsl.interp import State, initial_states, successors
 from specdsl.ir import (
     Binary,
-    BoolType,
     Expr,
     Index,
     Lit,
@@ -45,11 +44,11 @@ from specdsl.ir import (
     Value,
     Var,
 )
-from specdsl.irdump import format_expr
+from specdsl.irdump import format_excluded, format_expr
 from specdsl.smt.encode import Encoding, decode_state
 from specdsl.smt.solver import Budget, check, new_solver, reason
 from specdsl.types import capped_size
-from specdsl.values import domain, format_value
+from specdsl.values import domain
 
 SAMPLE_STATES = 20000  # reachable states sampled to steer the lemmas
 MAX_LEMMAS = 400  # lemmas tried before the loop only drops candidates (so it ends)
@@ -106,36 +105,8 @@ class Lemma:
         return format_expr(self.expr())
 
     def in_terms_of(self, system: System) -> str:
-        """The lemma in the spec's own terms, as it could be written in a `.sw` file:
-        `not (pte == Marker(1) and not frame_locked[1])`, `fault[1] at read`, `fault[1].orig`
-        (but `fault_asleep[1]`: a sleep flag has no name in the language)."""
-        parts = [_spoken(system, loc, values) for loc, values in self.cube]
-        if len(parts) > 1:
-            parts = [f"({p})" if " or " in p and not p.startswith("not (") else p for p in parts]
-        return f"not ({' and '.join(parts)})"
-
-
-def _spoken(system: System, loc: Location, values: tuple[Value, ...]) -> str:
-    """`loc in values` in the spec's terms (labels: the shorter of the list and its complement)."""
-    v = system.var(loc.var)
-    key = "" if loc.key is None else f"[{format_value(loc.key)}]"
-    others = [x for x in domain(loc.type) if x not in values] if len(values) > 1 else []
-    if v.role == "pc":
-        negate = 0 < len(others) < len(values)
-        text = " or ".join(f"{v.owner}{key} at {format_value(x)}" for x in (others if negate else values))
-        if not negate:
-            return text
-        return f"not ({text})" if len(others) > 1 else f"not {text}"
-    # A local is `fault[1].orig`; the language has no name for a sleep flag: the IR's is used.
-    local = v.owner is not None and v.role != "sleep"
-    name = f"{v.owner}{key}.{v.name.removeprefix(f'{v.owner}_')}" if local else f"{loc.var}{key}"
-    if isinstance(loc.type, BoolType):
-        return name if values == (True,) else f"not {name}"
-    if len(values) == 1:
-        return f"{name} == {format_value(values[0])}"
-    if len(others) == 1:
-        return f"{name} != {format_value(others[0])}"
-    return f"{name} in {{{', '.join(format_value(x) for x in values)}}}"
+        """The lemma in the spec's own terms (see `irdump.format_excluded`)."""
+        return format_excluded(system, [(loc.var, loc.key, loc.type, values) for loc, values in self.cube])
 
 
 def _member(loc: Location, values: tuple[Value, ...]) -> Expr:
