@@ -42,7 +42,7 @@ def check(solver: z3.Solver, budget: Budget, *assumptions: z3.BoolRef) -> z3.Che
 def reason(solver: z3.Solver, budget: Budget) -> str:
     """Why a query answered `unknown`, in a few words."""
     if budget.remaining() <= 0:
-        return f"timeout after {budget.seconds:g}s"
+        return f"timeout after {budget.seconds:.3g}s"
     why = solver.reason_unknown()
     return "timeout" if why in ("timeout", "canceled") else f"Z3 answered unknown ({why})"
 
