@@ -9,6 +9,7 @@ import pytest
 from ir_examples import lost_update
 from oracle import explore, safety_verdict
 from random_systems import cells, lock_order, pin_wait
+from test_specs import DOMAIN_TABLE, PROPERTIES
 
 from specdsl.engine import EngineOptions
 from specdsl.interp import replay
@@ -128,3 +129,24 @@ def test_parallel_threads_give_the_sequential_results() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         parallel = list(pool.map(run, systems))
     assert Z3Engine.thread_safe and parallel == sequential
+
+
+@pytest.mark.parametrize("name", sorted(DOMAIN_TABLE))
+def test_the_domain_table_without_tlc(name: str) -> None:
+    """`--engine z3` alone on the eight specs: every safety violation at the oracle's
+    shortest depth, every liveness violation as a lasso, every safety cell that holds
+    proved, every liveness cell that holds bounded."""
+    system = load_system(SPECS / f"{name}.sw")
+    rows = _check(system, depth=20, timeout=60)
+    graph = explore(system)
+    for prop, mark in zip(PROPERTIES, DOMAIN_TABLE[name]):
+        row, p = rows[prop], system.property(prop)
+        expected = "violated" if mark == "V" else "holds"
+        assert row.verdict == expected, (prop, row.message)
+        if p.kind == "temporal":
+            assert (row.method, row.bound) == (("lasso", None) if mark == "V" else ("lasso", 20)), prop
+            assert mark != "V" or (row.trace is not None and row.trace.loop_start is not None)
+        elif mark == "V":
+            assert row.trace is not None and row.trace.depth == safety_verdict(graph, p)[1], prop
+        else:
+            assert (row.method, row.bound) == ("k-induction", None), (prop, row.message)
