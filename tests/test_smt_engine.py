@@ -76,12 +76,14 @@ def test_a_proof_carries_its_lemmas_in_the_specs_terms() -> None:
     assert "not (x == 2 and not inc[1] at done)" in lemmas  # `inc_pc[1]` as the spec writes it
 
 
-def test_a_violation_beyond_the_bound_is_not_proved_and_the_message_says_why() -> None:
-    """`Final` fails at depth 4; BMC to depth 2 misses it, and strengthening meets a
-    reachable state whose successor breaks it."""
+def test_a_violation_beyond_the_bound_is_found_where_strengthening_saw_it() -> None:
+    """`Final` fails at depth 4; BMC to depth 2 alone would miss it, but strengthening
+    meets a reachable state one step before the violation, so BMC searches that far."""
     row = _check(lost_update(), depth=2)["Final"]
-    assert (row.verdict, row.method, row.bound) == ("holds", "bmc", 2)
-    assert "no violation up to depth 2" in row.message and "deeper than the bound" in row.message
+    assert (row.verdict, row.method, row.bound) == ("violated", "bmc", None)
+    assert row.trace is not None and row.trace.depth == 4
+    assert "beyond --depth 2" in row.message
+    assert _check(lost_update(), proofs=False, depth=2)["Final"].verdict == "holds"  # bounded, as asked
 
 
 def test_tiny_timeout_is_unknown() -> None:

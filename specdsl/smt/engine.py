@@ -109,6 +109,10 @@ class Z3Engine:
         goals = [Goal(p.name, _target(enc, p)) for p in props if p.name not in rows]
         if not rows:  # a proof covers the types too (`_good`)
             goals.append(Goal(OUT_OF_TYPES, z3.Not(enc.dom())))
+        # A target dropped by a reachable state of depth d fails within d + 1 steps: search that far.
+        dropped = found.dropped if found is not None else {}
+        failing = {i: d + 1 for i, (_, d) in dropped.items() if d is not None}
+        depth = max([depth, *failing.values()])
         run = bmc(enc, goals, depth, options.timeout)  # type: ignore[arg-type]
         types = run.results.get(OUT_OF_TYPES)
         left = types.depth if types is not None and types.status == "reached" else None
@@ -117,7 +121,13 @@ class Z3Engine:
                 continue
             r = run.results[p.name]
             if r.status == "reached":
-                rows[p.name] = _found(system, p, r)
+                rows[p.name] = _found(system, p, r, options.depth if not complete else None)
+            elif i in failing and r.status == "clear" and left is None:  # (else the types broke it)
+                msg = (
+                    f"internal error: the interpreter reaches a violation within {failing[i]} steps "
+                    f"that BMC to depth {depth} does not find"
+                )
+                rows[p.name] = _Row("error", "bmc", None, msg, seconds=r.seconds)
             elif r.status == "unknown":
                 cleared = f" (no violation up to depth {r.depth - 1})" if r.depth > 0 else ""
                 rows[p.name] = _Row(
@@ -221,8 +231,6 @@ def _proof(
     """How target i, which strengthening did not prove, is proved (k-induction or pdr),
     or ("bmc", why it is not)."""
     notes = [_not_strengthened(found, i)]
-    if i in found.dropped and found.dropped[i][1]:  # it fails beyond the bound: no proof to look for
-        return "bmc", notes[0]
     budget = Budget(min(options.timeout, PROOF_SECONDS))
     proof = k_induction(enc, good, min(depth + 1, MAX_INDUCTION), budget, found.invariant)
     if proof.status == "proved":
@@ -255,12 +263,7 @@ def _not_strengthened(found: Strengthening, i: int) -> str:
         return f"inductive strengthening: {found.gave_up}"
     if i not in found.dropped:
         return "inductive strengthening: not established initially"
-    cti, reachable = found.dropped[i]
-    if reachable:
-        return (
-            "not inductive: a reachable state (found by a breadth-first search) steps to a violation, "
-            f"deeper than the bound: {_format_state(cti)}"
-        )
+    cti, _ = found.dropped[i]
     return (
         f"induction did not close after {len(found.lemmas)} lemmas; counterexample to induction "
         f"(may be unreachable): {_format_state(cti)}"
@@ -273,13 +276,17 @@ def _bounded(p: Property, depth: int, seconds: float) -> _Row:
     return _Row("holds", "bmc", depth, f"no violation up to depth {depth}", seconds=seconds)
 
 
-def _found(system: System, p: Property, r: Reach) -> _Row:
+def _found(system: System, p: Property, r: Reach, asked: int | None) -> _Row:
+    """The row of a violation (or a reached witness); `asked`: the depth the user asked for."""
     verdict: Outcome = "reached" if p.kind == "witness" else "violated"
     try:
         trace = build_trace(system, r.states)
     except ReplayError as e:
         return _not_replayed("bmc", e, r.seconds)
-    return _Row(verdict, "bmc", None, f"{verdict} at depth {r.depth}", trace, r.seconds)
+    msg = f"{verdict} at depth {r.depth}"
+    if asked is not None and r.depth > asked:
+        msg += f", beyond --depth {asked}: inductive strengthening met a reachable state one step before it"
+    return _Row(verdict, "bmc", None, msg, trace, r.seconds)
 
 
 def _lasso(system: System, model: Model, p: Property, r: LassoResult) -> _Row:

@@ -126,24 +126,27 @@ class Sample:
 
     locations: tuple[Location, ...]
     rows: tuple[tuple[Value, ...], ...]
+    depths: tuple[int, ...]  # per row, its breadth-first depth
     complete: bool  # the search ran out of states before reaching the cap
 
     @cached_property
-    def reachable(self) -> frozenset[tuple[Value, ...]]:
-        return frozenset(self.rows)
+    def depth(self) -> dict[tuple[Value, ...], int]:
+        """The breadth-first depth of each sampled row."""
+        return dict(zip(self.rows, self.depths))
 
     @staticmethod
     def of(system: System, limit: int = SAMPLE_STATES) -> Sample:
         locs = tuple(locations(system))
-        seen = dict.fromkeys(initial_states(system))
+        seen = dict.fromkeys(initial_states(system), 0)
         queue = deque(seen)
         while queue and len(seen) < limit:
-            for _, nxt in successors(system, queue.popleft()):
+            state = queue.popleft()
+            for _, nxt in successors(system, state):
                 if nxt not in seen:
-                    seen[nxt] = None
+                    seen[nxt] = seen[state] + 1
                     queue.append(nxt)
         rows = tuple(tuple(loc.read(s) for loc in locs) for s in seen)
-        return Sample(locs, rows, complete=not queue)
+        return Sample(locs, rows, tuple(seen.values()), complete=not queue)
 
     def row(self, state: State) -> tuple[Value, ...]:
         return tuple(loc.read(state) for loc in self.locations)
@@ -204,13 +207,14 @@ def _union(masks: Iterable[int]) -> int:
 @dataclass(frozen=True)
 class Strengthening:
     """The outcome for each target: in the inductive invariant (`proved`), or dropped
-    by a counterexample to induction (`dropped`, with whether that state was sampled
-    reachable: then the target fails one step further on).  `invariant` is the
+    by a counterexample to induction (`dropped`, with its depth when it is a sampled
+    reachable state, else None: a target dropped by a reachable state fails one step
+    further on, within depth + 1 steps).  `invariant` is the
     conjunction of the lemmas and the proved targets, empty when none is proved;
     `gave_up` says why Z3 gave up (then nothing is proved)."""
 
     proved: frozenset[int]
-    dropped: dict[int, tuple[State, bool]]
+    dropped: dict[int, tuple[State, int | None]]
     lemmas: tuple[Lemma, ...]
     invariant: tuple[z3.BoolRef, ...]
     rounds: int
@@ -271,7 +275,7 @@ class _Learner:
     def run(self, targets: Sequence[z3.BoolRef]) -> Strengthening:
         alive = self.alive
         target_of = {n: i for i, t in enumerate(targets) if (n := self.add(t)) is not None}
-        dropped: dict[int, tuple[State, bool]] = {}
+        dropped: dict[int, tuple[State, int | None]] = {}
         while self.todo and any(n in alive for n in target_of):
             n = self.todo.popleft()
             if n not in alive:
@@ -286,7 +290,7 @@ class _Learner:
                 continue
             for k in self.drop(model):
                 if k in target_of:
-                    dropped[target_of[k]] = (cti, row in self.sample.reachable)
+                    dropped[target_of[k]] = (cti, self.sample.depth.get(row))
         proved = frozenset(i for n, i in target_of.items() if n in alive)
         if not proved:  # the loop stopped before the lemmas left were shown inductive
             return Strengthening(frozenset(), dropped, (), (), self.rounds)
