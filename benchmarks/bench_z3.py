@@ -1,8 +1,9 @@
 """Figures for the Z3 engine, in CPU seconds of this process (Z3 runs in-process).
 
 1. Every spec as the driver checks it: one `Z3Engine.check` with every property,
-   safety complete to the breadth-first depth of the state graph (what TLC
-   reports), temporal properties to `--lasso-depth`; per property the verdict,
+   given the breadth-first depth of the state graph (what TLC reports): safety
+   proved by strengthening, or complete BMC to that depth for the rest; temporal
+   properties to `--lasso-depth`; per property the verdict,
    the method, the trace length and the seconds; the total (target: 40 s); and
    the time per depth of a BMC run to depth 30 with one goal that is never reached.
 2. Encoding and search choices on one spec (`--compare`, default pte_marker), as
