@@ -278,7 +278,7 @@ Spec_RT ==
 \* invariant TypeOK
 TypeOK ==
     /\ pte \in Pte
-    /\ count \in [0..0 -> -1..1]
+    /\ count \in [0..0 -> -1..3]
     /\ has_cache \in [0..0 -> BOOLEAN]
     /\ cache \in [0..0 -> CacheEntry]
     /\ slot_data \in [0..0 -> 0..2]

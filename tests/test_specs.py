@@ -1,15 +1,19 @@
 """The eight swap-in specs: they load, they record the domain table's verdicts,
 and an exhaustive search with the interpreter confirms their safety verdicts
-and reaches every witness (so no verdict is vacuous)."""
+and reaches every witness (so no verdict is vacuous).  And a neighbour of the
+eight, written over the same world without touching specdsl/."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from functools import cache
 from pathlib import Path
 
 import pytest
 from oracle import StateGraph, explore, safety_verdict
 
+from specdsl.cli import main
 from specdsl.ir import Tag
 from specdsl.loader import find_specs, load_system
 
@@ -134,3 +138,19 @@ def test_the_rt_verdict_of_prepare_timeout_rests_on_the_sleep_handing_over_the_c
     (weak,) = TlcEngine().check(weakened, [prop], EngineOptions(workers=1))
     assert strong.verdict == "holds"
     assert weak.verdict == "violated" and weak.trace is not None and weak.trace.loop_start is not None
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="TLC needs Java")
+@pytest.mark.parametrize("slots", [1, 2])
+def test_a_neighbour_written_without_touching_specdsl_holds_in_both_engines(slots, capsys):
+    """The temporary-extra-count idea (tests/data/neighbours/extra_count.sw) over the same
+    world: every property holds and the race window is reached, in TLC and Z3 alike."""
+    spec = Path(__file__).parent / "data" / "neighbours" / "extra_count.sw"
+    code = main(["check", str(spec), "--set", f"SLOTS={slots}", "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    results = report["specs"][0]["results"]
+    assert code == 0, [r for r in results if r["verdict"] not in ("holds", "reached")]
+    assert {r["engine"] for r in results} == {"tlc", "z3"}
+    assert {(r["property"], r["verdict"]) for r in results if r["kind"] == "witness"} == {
+        ("AbaWindow", "reached")
+    }
