@@ -91,7 +91,7 @@ state 0: pte = Swap(0), count = [0 -> 1], has_cache = [0 -> false], cache = [0 -
   7                                 │ read (baseline.sw:20)          │
                                     │   frame_used[2]: false -> true │
   8                                 │                                │ swap_out(f=1, s=0)
-                                    │                                │     (swapin_common.sw:58)
+                                    │                                │     (swapin_common.sw:59)
                                     │                                │   pte: Present(1) -> Swap(0)
                                     │                                │   count[0]: 0 -> 1
                                     │                                │   frame_used[1]: true -> false
@@ -102,7 +102,7 @@ state 0: pte = Swap(0), count = [0 -> 1], has_cache = [0 -> false], cache = [0 -
                                     │   pte: Swap(0) -> Present(2)   │
                                     │   count[0]: 1 -> 0             │
                                     │   → done                       │
-✗ NoStaleMap (swapin_common.sw:96) is false in state 9
+✗ NoStaleMap (swapin_common.sw:97) is false in state 9
 """
 
 
