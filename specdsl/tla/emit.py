@@ -51,7 +51,7 @@ from specdsl.ir import (
     Type,
 )
 from specdsl.tla.expr import POSTFIX, Printer, Scope, component_types, expr_types, has_payloads
-from specdsl.tla.names import Namer, identifier
+from specdsl.tla.names import Namer, identifier, module_name
 
 FIXED = ("vars", "Init", "Next", "Spec", "Terminated")
 BASE_MODEL = "fair"
@@ -115,7 +115,7 @@ class Emitted:
 
 @cache
 def _templates() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("specdsl.tla", "templates"),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -123,6 +123,15 @@ def _templates() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         autoescape=False,
     )
+    env.filters["comment"] = comment_text
+    return env
+
+
+def comment_text(text: str) -> str:
+    """`text` fit for a `\\*` comment line: a character that is not printable (a line break in a
+    file name) would end the comment and put the rest into the module as TLA+ text, so it is
+    written as its Python escape."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def base_model(system: System) -> Model:
@@ -182,7 +191,8 @@ class _Emitter:
         self.system = system
         self.base = base_model(system)
         self.namer = Namer(FIXED)
-        self.module = identifier(system.name)
+        self.module_name = module_name(system.name)
+        self.module = self.module_name.name
         variables = {v.name: (self.namer.claim(v.name), v.type) for v in system.variables}
         self.named_types = self._named_types()
         constructors = {
@@ -267,6 +277,7 @@ class _Emitter:
             .render(
                 dashes="-" * 4,
                 module=self.module,
+                renamed=self.module_name.why,
                 source=self.system.file,
                 params=", ".join(f"{n} = {v}" for n, v in self.system.params),
                 extends=", ".join(self._extends()),

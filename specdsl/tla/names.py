@@ -7,12 +7,15 @@ clash with another name of the module (the pc type `fault_pc` and the
 variable `fault_pc`).  Such names get a suffix; everything else is kept, so the
 module reads like the spec.  The result depends only on the order in which
 names are claimed, which the emitter keeps fixed.
+
+A module's own name comes from its spec's file name (`module_name`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 
 def _words(text: str) -> frozenset[str]:
@@ -85,3 +88,56 @@ class Namer:
         other = Namer()
         other._used = set(self._used)
         return other
+
+
+# Modules a TLA+ tool finds on its library path.  A generated module of the same name would shadow
+# the library's for every module in its directory (SANY looks there first): `Naturals.tla` in
+# generated/ makes a cycle of every module that extends Integers.  From the sources:
+# TLC's tla2sany/StandardModules, every module that directory has held (tlaplus/tlaplus, 2026-04);
+# tlaplus/CommunityModules' modules/ (2026-07), which the Toolbox and the VS Code extension ship;
+# Apalache's user modules, src/tla/ of apalache-mc/apalache.
+LIBRARY_MODULES = _words(
+    """
+    Bags FiniteSets Integers Json Naturals Randomization RealTime Reals Sequences TLC TLCExt Toolbox
+    Transit _DotTrace _JsonTrace _Possible _TLAPlusCounterExample _TLAPlusDebugger _TLCActionTrace
+    _TLCTESpec _TLCTrace _TLCTracePlain _TransitTrace
+
+    BagsExt Bitwise CSV Combinatorics DifferentialEquations DyadicRationals FiniteSetsExt
+    FiniteSetsExtTheorems FiniteSetsExtTheorems_proofs Folds FoldsTheorems FoldsTheorems_proofs
+    FunctionTheorems FunctionTheorems_proofs Functions GraphTheorems GraphTheorems_proofs GraphViz Graphs
+    HTML IOUtils Quorum QuorumTheorems QuorumTheorems_proofs Relation SVG SequencesExt SequencesExtTheorems
+    SequencesExtTheorems_proofs ShiViz Statistics UndirectedGraphs VectorClocks
+
+    Apalache Option PartialOrder Typing Variants
+    """
+)
+# compared without case: on a case-insensitive file system `naturals.tla` is found as `Naturals.tla`
+_LIBRARY_FOLDED = {m.casefold(): m for m in LIBRARY_MODULES}
+LIBRARY_SUFFIX = "_spec"
+
+
+@dataclass(frozen=True)
+class ModuleName:
+    """The TLA+ module (and file stem) of a spec, and why it is not the spec's own name ("" if it is)."""
+
+    name: str
+    why: str
+
+
+def module_name(spec: str) -> ModuleName:
+    """The module name of the spec named `spec` (its file's stem): the one function by which
+    `specdsl gen` and the TLC engine (both through `emit`) name a spec's module.  Characters a
+    TLA+ name cannot hold become `_`; a library module's name gets the suffix `_spec`.  The
+    result depends on `spec` alone: two specs whose names map to one module are refused by
+    `specdsl gen`, never renamed here."""
+    name = identifier(spec)
+    reasons = [] if name == spec else [f"`{spec}` is not a TLA+ identifier"]
+    library = _LIBRARY_FOLDED.get(name.casefold())
+    if library is not None:
+        reasons.append(
+            f"a module {name} would shadow the library module of that name"
+            if name == library
+            else f"a file {name}.tla would shadow the library module {library} where file names ignore case"
+        )
+        name += LIBRARY_SUFFIX
+    return ModuleName(name, "; ".join(reasons))
