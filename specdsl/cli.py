@@ -80,7 +80,17 @@ def build_parser() -> argparse.ArgumentParser:
     gen = sub.add_parser("gen", help="write TLA+ modules and TLC configurations")
     add_paths_and_set(gen)
     gen.add_argument("-o", "--output-dir", default="generated", metavar="DIR")
-    gen.add_argument("--check", action="store_true", help="exit 1 when the generated files are stale")
+    gen.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 when gen would change DIR, 2 when it would refuse to",
+    )
+    gen.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite files in the way that gen did not write or that were edited since, "
+        "and delete edited files no spec generates any more",
+    )
 
     lint = sub.add_parser("lint", help="parse and check specs; report every error")
     add_paths_and_set(lint)
@@ -107,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "gen":
             from specdsl.tla.gen import run_gen
 
-            return run_gen(args.paths, overrides, args.output_dir, check=args.check)
+            return run_gen(args.paths, overrides, args.output_dir, check=args.check, force=args.force)
         from specdsl.driver import run_check
 
         return run_check(args, overrides)
