@@ -98,7 +98,7 @@ class SpecOutcome:
     def invariant(self) -> tuple[list[str], tuple[str, ...]]:
         """The properties an engine proved with an inductive invariant of lemmas, and the
         lemmas (one strengthening per spec: the proofs share them)."""
-        proved = [j.result for j in self.judged if j.result.lemmas]
+        proved = [j.result for j in self.judged if j.result.lemmas and j.result.kind != "temporal"]
         return [r.property for r in proved], (proved[0].lemmas if proved else ())
 
     def counterexamples(self) -> list[list[Judged]]:
@@ -148,7 +148,7 @@ def verdict_text(r: Result) -> str:
     if r.verdict in ("holds", "unreachable"):
         if r.bound is not None:
             return f"{r.verdict} (bounded ≤{r.bound})"
-        if r.method in ("k-induction", "pdr"):
+        if r.method in ("k-induction", "pdr", "l2s"):
             return f"{r.verdict} (proved: {r.method})"
         return f"{r.verdict} (complete)"
     return r.verdict

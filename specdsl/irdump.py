@@ -249,16 +249,19 @@ def format_excluded(
 def _membership(system: System, var: str, key: Value | None, t: Type, values: tuple[Value, ...]) -> str:
     """`location in values` (labels: the shorter of the list and its complement)."""
     v = system.var(var)
+    base, _, copy = var.partition("@")  # `pte@loop`: a copy of `pte` (see smt/l2s.py)
     at = "" if key is None else f"[{format_value(key)}]"
+    at_copy = f"{at}@{copy}" if copy else at
     others = [x for x in domain(t) if x not in values] if len(values) > 1 else []
     if v.role == "pc":
         negate = 0 < len(others) < len(values)
-        text = " or ".join(f"{v.owner}{at} at {format_value(x)}" for x in (others if negate else values))
+        text = " or ".join(f"{v.owner}{at_copy} at {format_value(x)}" for x in (others if negate else values))
         if not negate:
             return text
         return f"not ({text})" if len(others) > 1 else f"not {text}"
     local = v.owner is not None and v.role != "sleep"
-    name = f"{v.owner}{at}.{var.removeprefix(f'{v.owner}_')}" if local else f"{var}{at}"
+    name = f"{v.owner}{at}.{base.removeprefix(f'{v.owner}_')}" if local else f"{base}{at}"
+    name += f"@{copy}" if copy else ""
     if isinstance(t, BoolType):
         return name if values == (True,) else f"not {name}"
     if len(values) == 1:

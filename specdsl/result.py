@@ -8,7 +8,7 @@ from typing import Literal
 from specdsl.trace import Trace
 
 Outcome = Literal["holds", "violated", "reached", "unreachable", "unknown", "error"]
-Method = Literal["explicit", "bmc", "k-induction", "pdr", "lasso"]
+Method = Literal["explicit", "bmc", "k-induction", "pdr", "lasso", "l2s"]
 
 
 @dataclass(frozen=True)

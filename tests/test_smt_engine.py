@@ -34,7 +34,9 @@ def test_lost_update() -> None:
     assert rows["BothRead"].verdict == "reached" and rows["BothRead"].trace.depth == 2  # type: ignore[union-attr]
     assert rows["TypeOK"].verdict == "holds" and rows["TypeOK"].bound is None
     assert rows["TypeOK"].method in ("k-induction", "pdr")
-    assert rows["Terminates"].verdict == "holds" and rows["Terminates"].bound == 10
+    terminates = rows["Terminates"]
+    assert (terminates.verdict, terminates.method, terminates.bound) == ("holds", "l2s", None)
+    assert _check(lost_update(), proofs=False)["Terminates"].bound == 10  # without proofs: the lasso search
     assert all(r.engine == "z3" and r.spec == "lost_update" for r in rows.values())
 
 
@@ -137,7 +139,7 @@ def test_parallel_threads_give_the_sequential_results() -> None:
 def test_the_domain_table_without_tlc(name: str) -> None:
     """`--engine z3` alone on the eight specs: every safety violation at the oracle's
     shortest depth, every liveness violation as a lasso, every safety cell that holds
-    proved, every liveness cell that holds bounded."""
+    proved, every liveness cell that holds proved by liveness to safety."""
     system = load_system(SPECS / f"{name}.sw")
     rows = _check(system, depth=20, timeout=60)
     graph = explore(system)
@@ -146,7 +148,7 @@ def test_the_domain_table_without_tlc(name: str) -> None:
         expected = "violated" if mark == "V" else "holds"
         assert row.verdict == expected, (prop, row.message)
         if p.kind == "temporal":
-            assert (row.method, row.bound) == (("lasso", None) if mark == "V" else ("lasso", 20)), prop
+            assert (row.method, row.bound) == (("lasso", None) if mark == "V" else ("l2s", None)), prop
             assert mark != "V" or (row.trace is not None and row.trace.loop_start is not None)
         elif mark == "V":
             assert row.trace is not None and row.trace.depth == safety_verdict(graph, p)[1], prop

@@ -1,4 +1,5 @@
-"""The `z3` engine: BMC, k-induction and PDR for safety, lasso search for temporal properties."""
+"""The `z3` engine: BMC, k-induction and PDR for safety; for temporal properties, proofs by
+liveness to safety (`l2s.py`), and lasso search for what they leave."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import z3
 from specdsl.behaviour import holds_on_lasso, starved
 from specdsl.engine import EngineOptions
 from specdsl.interp import ReplayError, State
-from specdsl.ir import Model, Property, System
+from specdsl.ir import Expr, Model, Property, System, Temporal, Unary
 from specdsl.result import Method, Outcome, Result
+from specdsl.smt import l2s
 from specdsl.smt.bmc import Goal, Reach, bmc
 from specdsl.smt.encode import Encoding
 from specdsl.smt.expr import Unsupported
@@ -30,6 +32,7 @@ OUT_OF_TYPES = "<types>"  # the internal goal "some variable leaves its type"
 MAX_INDUCTION = 12  # the deepest k tried by k-induction
 PROOF_SECONDS = 10.0  # at most this much solver time per proof method and property (and the timeout)
 STRENGTHEN_SECONDS = 60.0  # solver time for the one inductive strengthening per spec, without TLC
+L2S_STATES = 100_000  # a liveness proof is tried when the product has at most this many reachable states
 
 
 @dataclass(frozen=True)
@@ -72,12 +75,15 @@ class Z3Engine:
         rows, left, found = self._safety(enc, safety, options)
         models = dict.fromkeys(p.model for p in properties if p.kind == "temporal")
         invariants = [p for p in system.properties if p.kind == "invariant"]
-        if models and self.proofs and found is None and invariants:  # facts for the lasso search
+        proved_of = safety  # the properties the strengthening's targets are
+        if models and self.proofs and found is None and invariants:  # facts for the temporal properties
+            proved_of = invariants
             _, found = self._strengthen(enc, invariants, min(options.timeout, PROOF_SECONDS))
         facts = found.invariant if found is not None else ()
+        known = _known(proved_of, found)
         for model_name in models:
             temporal = [p for p in properties if p.kind == "temporal" and p.model == model_name]
-            rows.update(self._temporal(enc, model_name, temporal, options, facts))
+            rows.update(self._temporal(enc, model_name, temporal, options, facts, known))
         if left is not None:  # paths stop where a variable leaves its type: what was not found is not known
             for name, row in rows.items():
                 if row.verdict in ("holds", "unreachable"):
@@ -176,6 +182,7 @@ class Z3Engine:
         props: list[Property],
         options: EngineOptions,
         facts: Sequence[z3.BoolRef],
+        known: Sequence[Expr],
     ) -> dict[str, _Row]:
         rows: dict[str, _Row] = {}
         try:
@@ -190,6 +197,11 @@ class Z3Engine:
                 todo.append((p.name, p.formula))
             except (UnsupportedFormula, Unsupported) as e:
                 rows[p.name] = _Row("unknown", "lasso", None, str(e))
+        notes: dict[str, str] = {}
+        if self.proofs and todo:
+            proved, notes = _prove_liveness(enc.system, model, todo, known, options)
+            rows.update(proved)
+            todo = [(name, f) for name, f in todo if name not in proved]
         found = search(
             enc, model, todo, options.depth, options.timeout, diameter=options.complete_depth, facts=facts
         )
@@ -206,8 +218,61 @@ class Z3Engine:
                 )
             else:
                 msg = f"no fair lasso violating it up to depth {r.depth}"
+                if name in notes:
+                    msg += f"; {notes[name]}"
                 rows[name] = _Row("holds", "lasso", r.depth, msg, seconds=r.seconds)
         return rows
+
+
+def _known(props: Sequence[Property], found: Strengthening | None) -> list[Expr]:
+    """What the strengthening proved of the system, as state predicates: its lemmas, the
+    invariants it proved, and the witnesses it showed unreachable."""
+    if found is None or not found.proved:
+        return []
+    out = [lemma.expr() for lemma in found.lemmas]
+    for i in sorted(found.proved):
+        p = props[i]
+        if p.kind in ("invariant", "witness") and p.expr is not None:
+            out.append(p.expr if p.kind == "invariant" else Unary("not", p.expr))
+    return out
+
+
+def _prove_liveness(
+    system: System,
+    model: Model,
+    formulas: Sequence[tuple[str, Temporal]],
+    known: Sequence[Expr],
+    options: EngineOptions,
+) -> tuple[dict[str, _Row], dict[str, str]]:
+    """Rows for the temporal properties a liveness-to-safety proof proves, and for the
+    others why not (one strengthening of the product for all of them)."""
+    t0 = time.monotonic()
+    prod = l2s.product(system, model, formulas)
+    sample = l2s.sample(prod, L2S_STATES)
+    if not sample.complete:
+        why = f"no liveness proof tried: the product has more than {L2S_STATES} reachable states"
+        return {}, {name: why for name, _ in formulas}
+    enc = Encoding(prod.system)
+    assumed = [enc.pred(e) for e in prod.facts(known)]
+    budget = Budget(min(options.timeout, PROOF_SECONDS))
+    found = strengthen(enc, [_good(enc, p) for p in prod.targets], budget, sample, assumed)
+    seconds = (time.monotonic() - t0) / len(formulas)
+    n = len(found.lemmas)
+    msg = f"proved: no fair behaviour violates it (liveness to safety, inductive with {n} lemmas)"
+    lemmas = tuple(lemma.in_terms_of(prod.system) for lemma in found.lemmas)
+    rows = {
+        formulas[i][0]: _Row("holds", "l2s", None, msg, seconds=seconds, lemmas=lemmas) for i in found.proved
+    }
+    notes = {}
+    for i, (name, _) in enumerate(formulas):
+        if i not in found.proved:
+            why = found.gave_up or (
+                "a reachable state of the product leads to a fair lasso"
+                if found.dropped.get(i, (None, None))[1] is not None
+                else "the product's induction did not close"
+            )
+            notes[name] = f"no liveness proof: {why}"
+    return rows, notes
 
 
 def _good(enc: Encoding, p: Property) -> z3.BoolRef:

@@ -236,10 +236,17 @@ class _GaveUp(Exception):
     """Z3 answered unknown (the reason)."""
 
 
-def strengthen(enc: Encoding, targets: Sequence[z3.BoolRef], budget: Budget, sample: Sample) -> Strengthening:
+def strengthen(
+    enc: Encoding,
+    targets: Sequence[z3.BoolRef],
+    budget: Budget,
+    sample: Sample,
+    assumed: Sequence[z3.BoolRef] = (),
+) -> Strengthening:
     """Learn lemmas until the targets that survive, with them, are inductive.
-    `targets` are templates over the pre-state; `proved` holds their indices."""
-    learner = _Learner(enc, budget, sample)
+    `targets` are templates over the pre-state; `proved` holds their indices.
+    `assumed`: templates already proved invariant, assumed in every pre-state."""
+    learner = _Learner(enc, budget, sample, assumed)
     try:
         return learner.run(targets)
     except _GaveUp as e:
@@ -254,7 +261,7 @@ class _Learner:
     queries small; the unsat core says which candidates its check relied on, and
     only those checks are redone when one of them is dropped."""
 
-    def __init__(self, enc: Encoding, budget: Budget, sample: Sample) -> None:
+    def __init__(self, enc: Encoding, budget: Budget, sample: Sample, assumed: Sequence[z3.BoolRef]) -> None:
         self.enc = enc
         self.budget = budget
         self.sample = sample
@@ -262,7 +269,7 @@ class _Learner:
         self.init = new_solver(enc.tm)
         self.init.add(enc.init())
         self.step = new_solver(enc.tm)
-        self.step.add(enc.trans())
+        self.step.add(enc.trans(), *assumed)
         self.step.set("core.minimize", True)
         self.alive: dict[int, _Candidate] = {}
         self.learned: dict[int, Lemma] = {}
