@@ -382,13 +382,21 @@ def sample(prod: Product, limit: int) -> Sample:
                 seen[q] = seen[p] + 1
                 queue2.append(q)
     locs = tuple(locations(prod.system))
-    names = tuple(v.name for v in prod.system.variables)
+    position = {v.name: i for i, v in enumerate(prod.system.variables)}
+    readers = [
+        (position[loc.var], None if loc.key_type is None else domain(loc.key_type).index(loc.key))
+        for loc in locs
+    ]
 
-    def as_state(p: tuple) -> State:
+    def row(p: tuple) -> tuple[Value, ...]:
         saved = blank if p[1] < 0 else order[p[1]].values
-        return State(names, (*order[p[0]].values, *saved, *p[2:]))
+        values = (*order[p[0]].values, *saved, *p[2:])
+        return tuple(
+            values[i] if k is None else values[i].items[k][1]  # a map's items follow its key type's order
+            for i, k in readers
+        )
 
-    rows = tuple(tuple(loc.read(as_state(p)) for loc in locs) for p in seen)
+    rows = tuple(row(p) for p in seen)
     return Sample(locs, rows, tuple(seen.values()), complete=not queue2)
 
 
