@@ -19,6 +19,8 @@ from ir_examples import lost_update
 
 from specdsl.ir import (
     BOOL,
+    FALSE,
+    TRUE,
     Action,
     Always,
     Binary,
@@ -415,6 +417,47 @@ def test_the_wrapper_module_of_a_run_passes_sany(tmp_path):
         (tmp_path / f"{name}.tla").write_text(module_text)
     proc = sany(tmp_path / f"{emitted.wrapper}.tla")
     assert proc.returncode == 0 and "error" not in proc.stdout.lower(), proc.stdout
+
+
+def test_the_wrapper_splits_temporal_properties_as_tlc_would_and_passes_sany(tmp_path):
+    """`[]S` conjuncts become a first-failure-only invariant (TLC would check
+    them as an invariant anyway, once per violating state); the rest, state
+    predicates included, one property."""
+    base = swap_system()
+    idle = TState(IsTag(Var("CASE"), "Idle"))
+    busy = TState(IsTag(Var("CASE"), "Busy"))
+    mixed = Property("Mixed", "temporal", formula=TAnd((busy, Always(idle), Eventually(busy), Always(busy))))
+    only_always = Property("OnlyAlways", "temporal", formula=Always(idle), model="RT")
+    system = replace(base, properties=(*base.properties, mixed, only_always))
+    emitted = emit(system)
+    checks = [system.property(n) for n in ("OneMapper", "Mixed", "OnlyAlways", "Toggles")]
+    text = render_wrapper(emitted, checks)
+    assert "ASSUME \\A k \\in 1..3 : TLCSet(k, 0)" in text
+    assert 'Mixed_once == ((CASE_1 = "Idle") /\\ (CASE_1 = "Busy")) \\/ TLCGet(2) = 1' in text
+    assert 'Mixed_rest == (CASE_1 = "Busy") /\\ <>(CASE_1 = "Busy")' in text
+    assert 'OnlyAlways_once == (CASE_1 = "Idle") \\/ TLCGet(3) = 1' in text and "OnlyAlways_rest" not in text
+    assert 'Toggles_rest == []<>(CASE_1 = "Busy")' in text and "Toggles_once" not in text
+    for name, module_text in ((emitted.module, emitted.text), (emitted.wrapper, text)):
+        (tmp_path / f"{name}.tla").write_text(module_text)
+    proc = sany(tmp_path / f"{emitted.wrapper}.tla")
+    assert proc.returncode == 0 and "error" not in proc.stdout.lower(), proc.stdout
+
+
+def test_constant_subformulas_are_folded_out_of_the_module(tmp_path):
+    """TLC 2.15 finds a bogus counterexample to `<>TRUE` (`temporal.fold`)."""
+    base = lost_update()
+    done = TState(Binary("eq", Var("x"), _lit(2, IntType(0, 2))))
+    extra = (
+        Property("Trivial", "temporal", formula=Eventually(TState(TRUE))),
+        Property("Never", "temporal", formula=Always(TState(FALSE))),
+        Property("Partly", "temporal", formula=TAnd((Eventually(TState(TRUE)), LeadsTo(TState(TRUE), done)))),
+    )
+    system = replace(base, properties=(*base.properties, *extra))
+    text = emit(system).text
+    assert "Trivial == TRUE" in text
+    assert "Never == FALSE" in text
+    assert "Partly == []<>(x = 2)" in text
+    assert_sany_clean(tmp_path, system)
 
 
 def test_wrapper_names_avoid_every_name_of_the_module():

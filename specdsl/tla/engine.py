@@ -8,11 +8,17 @@ a run of its own.  The runs go side by side when the cores allow.
 TLC stops at the first violated invariant, so a run checks instead a
 first-failure-only wrapper of each invariant and witness
 (`emit.render_wrapper`) with `-continue`: one trace per violated check, and
-the search goes on to the end.  TLC checks the temporal properties once the
-search is over, and stops at the first lasso: the temporal properties that
-lasso does not refute are checked by another run.  A completed search decides
-the safety checks it did not refute (holds / unreachable) and its depth is the
-diameter.  A search stopped early decides only what it found, and another run
+the search goes on to the end.  A temporal property goes to TLC split as TLC
+itself would split it (`temporal.split`): its conjuncts `[]S` (S a state
+predicate) as one such invariant, whose violation is a finite trace that
+refutes the property whatever follows; its state-predicate conjuncts, which
+TLC checks on the initial states (and stops at a violation); the rest to the
+liveness checker.  TLC checks liveness once the search is over, and stops at
+the first lasso: the temporal properties that lasso does not refute are
+checked by another run.  A completed search decides the safety checks it did
+not refute (holds / unreachable) and its depth is the diameter; so does a
+search that visited every state, for the temporal properties with nothing
+for the liveness checker.  A search stopped early decides only what it found, and another run
 checks the rest: TLC stops at a deadlock even with `-continue`, and at a
 liveness violation that one of its periodic checks of a long run finds (TLC
 says whether a liveness check covered the "complete state space": that is how
@@ -77,6 +83,7 @@ from specdsl.tla.output import (
     to_ir,
 )
 from specdsl.tla.run import Invocation, JvmProfile, ToolError, Tools, default_heap_mb, locate, run_tlc
+from specdsl.tla.temporal import Parts, fold, split
 from specdsl.trace import Trace, build_trace
 
 SAFETY_KINDS = ("invariant", "witness", "deadlock")
@@ -134,10 +141,11 @@ class _Check:
         self.cancel = threading.Event()
 
     def run(self, properties: Sequence[Property]) -> list[Result]:
-        safety = [p for p in properties if p.kind in SAFETY_KINDS and not self._constant_false(p)]
+        checked = [p for p in properties if not self._constant_false(p)]
+        safety = [p for p in checked if p.kind in SAFETY_KINDS]
         groups: list[tuple[list[Property], Model]] = []
         for model in self.system.models:
-            temporal = [p for p in properties if p.kind == "temporal" and p.model == model.name]
+            temporal = [p for p in checked if p.kind == "temporal" and p.model == model.name]
             pending = [*safety, *temporal] if model is self.base else temporal
             if pending:
                 groups.append((pending, model))
@@ -168,18 +176,21 @@ class _Check:
             pool.shutdown(wait=True)
 
     def _constant_false(self, prop: Property) -> bool:
-        """TLC rejects an invariant that is the constant FALSE: decide such a
-        check (an invariant reading no variable, or a witness of one) here, at
-        an initial state."""
-        if prop.kind == "deadlock" or prop.expr is None or vars_read(prop.expr):
+        """TLC rejects an invariant or a property that is the constant FALSE:
+        decide such a check (an invariant reading no variable, a witness of
+        one, a temporal formula that folds to FALSE) here, at an initial state."""
+        if prop.kind == "temporal":
+            assert prop.formula is not None
+            refuted = fold(prop.formula) is False
+        elif prop.kind == "deadlock" or prop.expr is None or vars_read(prop.expr):
             return False
-        holds = bool(evaluate(prop.expr, {}))
-        if holds != (prop.kind == "invariant"):
+        else:
+            refuted = bool(evaluate(prop.expr, {})) != (prop.kind == "invariant")
+        if refuted:
             trace = build_trace(self.system, [next(initial_states(self.system))])
             verdict: Outcome = "reached" if prop.kind == "witness" else "violated"
             self.results[prop.name] = _row(self.system, prop, verdict, trace=trace)
-            return True
-        return False
+        return refuted
 
     # -- the runs of one model, until everything is decided ------------------------
 
@@ -196,39 +207,61 @@ class _Check:
             run = finished.run
             if run.explored and model is self.base:
                 self.diameter = run.depth
-            self._safety_found([p for p in pending if p.kind != "temporal"], finished)
-            self._temporal_found([p for p in pending if p.kind == "temporal"], finished, model)
+            self._traces_found(pending, finished, model)
+            self._lasso_found(pending, finished, model)
+            for p in pending:
+                if p.name not in self.results and (run.complete or (run.explored and not self._live(p))):
+                    self._record(p, "unreachable" if p.kind == "witness" else "holds", finished)
             left = [p for p in pending if p.name not in self.results]
             if len(left) == len(pending):  # a run deciding nothing would repeat itself
                 self._fail(left, "internal error: a TLC run decided none of its properties", finished)
                 return
             pending = left
 
-    def _safety_found(self, pending: list[Property], finished: _Finished) -> None:
-        """Decide every pending safety check the run's traces refute (each by
-        its shortest refuting prefix, see the module docstring), and, when the
-        search is complete, the others."""
+    def _live(self, prop: Property) -> bool:
+        """Whether TLC's liveness checker has a part of `prop`: the search alone
+        decides the others (invariants, witnesses, deadlock freedom, and the
+        conjuncts `[]S` and S of a temporal property)."""
+        return prop.kind == "temporal" and bool(self._parts(prop).live)
+
+    def _parts(self, prop: Property) -> Parts:
+        assert prop.formula is not None
+        return split(fold(prop.formula))
+
+    def _traces_found(self, pending: list[Property], finished: _Finished, model: Model) -> None:
+        """Decide every pending check the run's finite traces refute (each by
+        its shortest refuting prefix, see the module docstring): the traces of
+        invariant violations (an invariant, a witness, the `[]S` conjuncts of a
+        temporal property), of a deadlock, of a state-predicate conjunct false
+        in an initial state."""
         run = finished.run
         once = {self.emitted.names.once[p.name]: p for p in pending if p.kind != "deadlock"}
         deadlock = next((p for p in pending if p.kind == "deadlock"), None)
         traces: list[Trace] = []
         reported: set[str] = set()
         broken: dict[str, str] = {}  # a check whose trace does not replay -> why: an error, whatever else
+        initial: list[Trace] = []  # the initial-state conjunct TLC names may be none of ours
         for v in run.violations:
             if v.kind == "temporal":
                 continue
-            prop = once.get(v.name or "") if v.kind == "invariant" else deadlock
-            if prop is None:
+            prop = {"invariant": once.get(v.name or ""), "deadlock": deadlock}.get(v.kind)
+            if prop is None and v.kind != "initial":
                 self._fail(
                     pending, f"internal error: TLC reports an unexpected {v.kind} ({v.name})", finished
                 )
                 return
-            reported.add(prop.name)
-            trace, problem = self._trace(v, None)
+            trace, problem = self._trace(v, model)
+            if prop is not None:
+                reported.add(prop.name)
             if trace is None:
+                if prop is None:
+                    self._fail(pending, problem, finished)
+                    return
                 broken[prop.name] = problem
-            else:
-                traces.append(trace)
+                continue
+            traces.append(trace)
+            if prop is None:
+                initial.append(trace)
         for p in pending:
             if p.name in broken:
                 self._fail([p], broken[p.name], finished)
@@ -240,19 +273,16 @@ class _Check:
             elif p.name in reported:
                 message = f"internal error: TLC reports {p.name} but its trace does not refute it"
                 self._fail([p], message, finished)
-            elif run.explored:
-                self._record(p, "unreachable" if p.kind == "witness" else "holds", finished)
+        if any(not any(self._refuting_prefix(p, t) for p in pending) for t in initial):
+            message = "internal error: TLC reports an initial state that refutes none of its properties"
+            self._fail([p for p in pending if p.name not in self.results], message, finished)
 
-    def _temporal_found(self, pending: list[Property], finished: _Finished, model: Model) -> None:
-        """Decide the properties TLC's lasso refutes (TLC does not say which
-        one it found), or, when the run completed without one, all of them."""
-        run = finished.run
-        lasso = next((v for v in run.violations if v.kind == "temporal"), None)
-        if not pending or (lasso is None and not run.complete):
-            return
-        if lasso is None:
-            for p in pending:
-                self._record(p, "holds", finished)
+    def _lasso_found(self, pending: list[Property], finished: _Finished, model: Model) -> None:
+        """Decide the temporal properties TLC's lasso refutes (TLC does not say
+        which one it found: it may be one a finite trace already refuted)."""
+        lasso = next((v for v in finished.run.violations if v.kind == "temporal"), None)
+        pending = [p for p in pending if self._live(p)]
+        if lasso is None or not pending:
             return
         trace, problem = self._trace(lasso, model)
         if trace is None:
@@ -269,25 +299,32 @@ class _Check:
             for p in pending
             if p.formula is not None and not holds_on_lasso(p.formula, states, lasso.loop_start)
         ]
-        if not refuted:
+        if not refuted:  # a bogus lasso: the run's other verdicts are suspect too
             message = "internal error: TLC's counterexample satisfies every property it checked"
             self._fail(pending, message, finished)
             return
         for p in refuted:
-            self._record(p, "violated", finished, trace=trace)
+            if p.name not in self.results:
+                self._record(p, "violated", finished, trace=trace)
 
     def _refuting_prefix(self, prop: Property, trace: Trace) -> Trace | None:
-        """The trace up to the first state where `prop` is refuted: an
-        invariant fails, a witness holds, or the system is stuck in a state
-        that is not an intended terminal state."""
+        """The trace up to the first state where `prop` is refuted whatever
+        follows: an invariant fails, a witness holds, the system is stuck in a
+        state that is not an intended terminal state, or a safety part of a
+        temporal property fails (`temporal.split`)."""
         for i, step in enumerate(trace.steps):
-            if self._refutes(prop, step.state):
+            if self._refutes(prop, step.state, initial=i == 0):
                 return replace(trace, steps=trace.steps[: i + 1])
         return None
 
-    def _refutes(self, prop: Property, state: State) -> bool:
+    def _refutes(self, prop: Property, state: State, initial: bool) -> bool:
         if prop.kind == "deadlock":
             return not successors(self.system, state) and not is_terminal(self.system, state)
+        if prop.kind == "temporal":
+            parts = self._parts(prop)
+            safety = (*parts.always, *(parts.initially if initial else ()))
+            # a state predicate's truth at a state is its truth on the behaviour that stays there
+            return not all(holds_on_lasso(f, [state], 0) for f in safety)
         assert prop.expr is not None
         return bool(evaluate(prop.expr, state)) != (prop.kind == "invariant")
 
@@ -342,13 +379,14 @@ class _Check:
 
     def _tlc(self, model: Model, pending: list[Property]) -> _Finished:
         names = self.emitted.names
-        checks = [p for p in pending if p.kind in ("invariant", "witness")]
+        checks = [p for p in pending if p.kind != "deadlock"]
         deadlock = any(p.kind == "deadlock" for p in pending)
+        temporal = {p.name: self._parts(p) for p in checks if p.kind == "temporal"}
         config = render_config(
             f"specdsl: a run of model {model.name}",
             names.specs[model.name],
-            [names.once[p.name] for p in checks],
-            [names.checks[p.name] for p in pending if p.kind == "temporal"],
+            [names.once[p.name] for p in checks if p.name not in temporal or temporal[p.name].always],
+            [names.rest[n] for n, parts in temporal.items() if parts.initially or parts.live],
             deadlock,
         )
         modules = {
