@@ -254,6 +254,27 @@ def test_constant_checks_that_tlc_refuses_are_decided_at_the_initial_state():
     assert r["Never"].trace.steps[0].state == next(initial_states(base))
 
 
+# -- the same traces run after run ----------------------------------------------------
+
+
+def test_a_tlc_run_never_uses_several_workers_or_a_random_fingerprint(runs):
+    """Several workers, or TLC's random choice of fingerprint polynomial, made
+    pte_marker's lasso (and, with workers, its safety traces) differ from run
+    to run: `workers` is how many cores the check may use, each run has one worker."""
+    check(lost_update(), options=EngineOptions(workers=2, timeout=120))
+    ((_, inv),) = runs
+    (mode,) = [m.body for m in parse_messages(inv.stdout) if m.code == 2187]
+    assert " with fp 0 and seed " in mode and " with 1 worker " in mode
+
+
+@pytest.mark.slow
+def test_the_same_spec_gives_the_same_traces_run_after_run():
+    system = load_spec(next(p for p in spec_files() if p.stem == "pte_marker"))
+    props = [system.property(n) for n in ("FaultCompletesRT", "BoundedRetries", "AbaWindow")]
+    traces = {tuple(r.trace for r in TlcEngine().check(system, props, OPTIONS)) for _ in range(4)}
+    assert len(traces) == 1 and None not in next(iter(traces))
+
+
 # -- temporal properties TLC does not give to its liveness checker ---------------------
 
 BELOW_TWO = TState(Binary("lt", Var("x"), Lit(2, IntType(2, 2))))  # lost_update: x = 2 at depth 4

@@ -54,6 +54,11 @@ JVM_FLAGS: dict[JvmProfile, tuple[str, ...]] = {
     "throughput": ("-XX:+UseParallelGC",),
 }
 
+# The same run, the same traces: a fixed fingerprint polynomial (TLC picks one
+# at random, and the lasso its liveness check finds depends on it), and
+# liveness checked once, after the search (not when a timer says so).
+DETERMINISTIC = ("-fp", "0", "-lncheck", "final")
+
 
 class ToolError(Exception):
     """Java or the jar is missing or unusable (the message is one line)."""
@@ -189,6 +194,7 @@ def tlc_command(
         "tlc2.TLC",
         "-tool",
         "-continue",
+        *DETERMINISTIC,
         "-workers",
         str(workers),
         "-metadir",
