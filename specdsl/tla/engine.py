@@ -75,6 +75,7 @@ from specdsl.interp import (
 from specdsl.ir import Model, Property, System
 from specdsl.irwalk import vars_read
 from specdsl.result import Outcome, Result
+from specdsl.tla.cds import class_archive
 from specdsl.tla.emit import Emitted, base_model, emit, render_config, render_wrapper
 from specdsl.tla.output import (
     PARSING_FAILED,
@@ -146,8 +147,10 @@ class _Check:
         self.results: dict[str, Result] = {}
         self.diameter: int | None = None
         self.cancel = threading.Event()
+        self.parts: dict[str, Parts] = {}  # what TLC checks of each temporal property, and how
 
     def run(self, properties: Sequence[Property]) -> list[Result]:
+        self.parts = {p.name: split(fold(p.formula)) for p in properties if p.formula is not None}
         checked = [p for p in properties if not self._constant_false(p)]
         safety = [p for p in checked if p.kind in SAFETY_KINDS]
         groups: list[tuple[list[Property], Model]] = []
@@ -230,11 +233,7 @@ class _Check:
         """Whether TLC's liveness checker has a part of `prop`: the search alone
         decides the others (invariants, witnesses, deadlock freedom, and the
         conjuncts `[]S` and S of a temporal property)."""
-        return prop.kind == "temporal" and bool(self._parts(prop).live)
-
-    def _parts(self, prop: Property) -> Parts:
-        assert prop.formula is not None
-        return split(fold(prop.formula))
+        return prop.kind == "temporal" and bool(self.parts[prop.name].live)
 
     def _traces_found(self, pending: list[Property], finished: _Finished, model: Model) -> None:
         """Decide every pending check the run's finite traces refute (each by
@@ -324,7 +323,7 @@ class _Check:
         if prop.kind == "deadlock":
             return not successors(self.system, state) and not is_terminal(self.system, state)
         if prop.kind == "temporal":
-            parts = self._parts(prop)
+            parts = self.parts[prop.name]
             safety = (*parts.always, *(parts.initially if initial else ()))
             # a state predicate's truth at a state is its truth on the behaviour that stays there
             return not all(holds_on_lasso(f, [state], 0) for f in safety)
@@ -384,7 +383,7 @@ class _Check:
         names = self.emitted.names
         checks = [p for p in pending if p.kind != "deadlock"]
         deadlock = any(p.kind == "deadlock" for p in pending)
-        temporal = {p.name: self._parts(p) for p in checks if p.kind == "temporal"}
+        temporal = {p.name: self.parts[p.name] for p in checks if p.kind == "temporal"}
         config = render_config(
             f"specdsl: a run of model {model.name}",
             names.specs[model.name],
@@ -397,18 +396,19 @@ class _Check:
             self.emitted.wrapper: render_wrapper(self.emitted, checks),
         }
         try:
-            inv = run_tlc(
-                self.tools,
-                self.emitted.wrapper,
-                modules,
-                config,
-                workers=1,  # see the module docstring
-                timeout=self.options.timeout,
-                deadlock=deadlock,
-                heap_mb=self.heap_mb,
-                jvm=self.jvm,
-                cancel=self.cancel,
-            )
+            with class_archive(self.tools) as tools:
+                inv = run_tlc(
+                    tools,
+                    self.emitted.wrapper,
+                    modules,
+                    config,
+                    workers=1,  # see the module docstring
+                    timeout=self.options.timeout,
+                    deadlock=deadlock,
+                    heap_mb=self.heap_mb,
+                    jvm=self.jvm,
+                    cancel=self.cancel,
+                )
         except ToolError as e:
             raise _RunFailed("error", str(e), None, 0.0) from None
         run = summarize(parse_messages(inv.stdout))

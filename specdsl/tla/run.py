@@ -68,6 +68,7 @@ class ToolError(Exception):
 class Tools:
     java: str
     jar: str
+    jvm_flags: tuple[str, ...] = ()  # more JVM flags (a class-data archive: `cds.class_archive`)
 
 
 def locate(tla2tools: str | None = None) -> Tools:
@@ -188,6 +189,7 @@ def tlc_command(
         tools.java,
         f"-Xmx{heap_mb}m",
         *JVM_FLAGS[jvm],
+        *tools.jvm_flags,
         f"-Djava.io.tmpdir={tmp}",
         "-cp",
         tools.jar,
