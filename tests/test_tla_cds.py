@@ -60,15 +60,19 @@ def test_the_first_run_writes_the_archive_and_later_runs_map_it(cache):
 
 
 @pytest.mark.parametrize("size", [4096, None], ids=["garbage", "truncated"])
-def test_an_archive_the_jvm_cannot_map_is_never_put_in_place(cache, tmp_path, size):
+def test_an_archive_the_jvm_cannot_map_is_never_put_in_place(cache, tmp_path, monkeypatch, size):
     """A truncated archive crashes the JVM that maps it (SIGBUS): a run killed
-    while writing must not leave one where the next run looks."""
+    while writing must not leave one where the next run looks, and checking
+    one must not leave the JVM's crash report where the user works."""
     tools = locate()
     whole = archive_path(tools, cache).read_bytes()
-    with class_archive(tools, tmp_path) as writing:
+    archives, work = tmp_path / "archives", tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    with class_archive(tools, archives) as writing:
         content = b"\x00" * size if size else whole[: len(whole) // 2]
         Path(flag(writing, "ArchiveClassesAtExit")).write_bytes(content)
-    assert list(tmp_path.iterdir()) == []
+    assert list(archives.iterdir()) == [] and list(work.iterdir()) == []
 
 
 def test_a_damaged_archive_in_place_is_not_mapped_but_written_again(cache, tmp_path):

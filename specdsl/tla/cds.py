@@ -109,8 +109,10 @@ def _mappable(tools: Tools, archive: Path) -> bool:
 @cache
 def _maps(java: str, jar: str, archive: str, _size: int, _mtime: int) -> bool:
     """Whether a JVM maps `archive` with this jar (`-Xshare:on` makes it fail
-    otherwise): 0.1 s, once per version of the file."""
-    cmd = [java, "-Xshare:on", QUIET, f"-XX:SharedArchiveFile={archive}", "-cp", jar, "-version"]
+    otherwise): 0.1 s, once per version of the file.  A damaged archive crashes
+    that JVM: it leaves no crash report in the working directory."""
+    crash = ("-XX:ErrorFile=/dev/null", "-XX:-CreateCoredumpOnCrash")
+    cmd = [java, *crash, "-Xshare:on", QUIET, f"-XX:SharedArchiveFile={archive}", "-cp", jar, "-version"]
     try:
         return subprocess.run(cmd, capture_output=True, timeout=60).returncode == 0
     except (OSError, subprocess.SubprocessError):

@@ -13,16 +13,17 @@ the search goes on to the end.  A temporal property goes to TLC split as TLC
 itself would split it (`temporal.split`): its conjuncts `[]S` and its state
 predicates (true initially) as one such invariant, whose violation is a
 finite trace that refutes the property whatever follows; the rest to the
-liveness checker.  TLC checks liveness once the search is over, and stops at
-the first lasso: the temporal properties that lasso does not refute are
-checked by another run.  A completed search decides the safety checks it did
-not refute (holds / unreachable) and its depth is the diameter; so does a
-search that visited every state, for the temporal properties with nothing
-for the liveness checker.  A search stopped early decides only what it found, and another run
-checks the rest: TLC stops at a deadlock even with `-continue`, and at a
-liveness violation that one of its periodic checks of a long run finds (TLC
-says whether a liveness check covered the "complete state space": that is how
-a search cut short is told apart from one that ended).
+liveness checker.  TLC checks liveness once the search is over (`-lncheck
+final`), and stops at the first lasso: the temporal properties that lasso
+does not refute are checked by another run.  A completed search decides the
+safety checks it did not refute (holds / unreachable) and its depth is the
+diameter; so does a search that visited every state, for the temporal
+properties with nothing for the liveness checker.  A search stopped early
+decides only what it found, and another run checks the rest: TLC stops at a
+deadlock even with `-continue`, and, by default, at a liveness violation that
+one of its periodic checks of a long run finds (TLC says whether a liveness
+check covered the "complete state space": that is how a search cut short is
+told apart from one that ended).
 
 Deadlock freedom is left to TLC's own check, which costs nothing, although a
 deadlock then costs a second run.  The alternative, the invariant `ENABLED
