@@ -8,20 +8,30 @@ fixed cost of a run (JVM start, SANY, TLC set-up), per profile.  Ratios are
 against the start-up profile's baseline.  The engine needs one run per model
 with properties (the base model and RT: two per spec).
 
-    python benchmarks/bench_tlc.py [SPEC_OR_DIR ...] [--workers N] [--repeat N]
+Last, the class-data-sharing archive (`specdsl.tla.cds`): the wall and CPU
+time of one run (the trivial module, and the first spec's base model) with
+and without it, measured alternately (without, with, without, ...: a change
+in the machine's load hits both), medians; and what writing it costs once.
+
+    python benchmarks/bench_tlc.py [SPEC_OR_DIR ...] [--workers N] [--repeat N] [--rounds N]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
+import statistics
+import tempfile
 import time
+from pathlib import Path
 from typing import get_args
 
 from specdsl.engine import EngineOptions
 from specdsl.ir import System
 from specdsl.loader import find_specs, load_system
 from specdsl.tla import engine as engine_module
+from specdsl.tla.cds import class_archive
 from specdsl.tla.emit import emit, render_config
 from specdsl.tla.output import parse_messages, summarize
 from specdsl.tla.run import JvmProfile, Tools, locate, run_tlc
@@ -39,6 +49,7 @@ def main() -> None:
     parser.add_argument("paths", nargs="*", default=["specs"])
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--repeat", type=int, default=3, help="runs of the baseline per profile")
+    parser.add_argument("--rounds", type=int, default=5, help="alternate runs with and without the archive")
     args = parser.parse_args()
     tools = locate()
     systems = [load_system(p, {}) for p in find_specs(args.paths)]
@@ -57,6 +68,7 @@ def main() -> None:
     print()
     model_table(tools, systems, args.workers, base)
     engine_table(systems, args.workers, base)
+    archive_table(tools, systems[:1], args.rounds)
 
 
 def tlc(
@@ -132,6 +144,43 @@ def engine_table(systems: list[System], workers: int, base: float) -> None:
     print(f"{'all':<20} {'':>10} {'':>8}{cells} {total['startup'] / base:>6.1f}")
     ratio = total["throughput"] / total["startup"]
     print(f"\nthe start-up profile checks every spec {ratio:.2f}x as fast as the throughput profile")
+
+
+def archive_table(tools: Tools, systems: list[System], rounds: int) -> None:
+    """One run's wall and CPU time without and with the class-data archive,
+    written first into a fresh directory (not the user's cache)."""
+    runs = [("trivial", "trivial", {"trivial": TRIVIAL}, "SPECIFICATION Spec\n")]
+    for system in systems:
+        emitted = emit(system)
+        config = render_config("bench", "Spec", (), (), False)
+        runs.append((f"{system.name} (base model)", emitted.module, {emitted.module: emitted.text}, config))
+    with tempfile.TemporaryDirectory(prefix="specdsl-bench-cds-") as directory:
+        with class_archive(tools, Path(directory)) as writing:
+            assert writing != tools, "this Java cannot write a class-data archive"
+            first = measured(writing, *runs[0][1:])
+        with class_archive(tools, Path(directory)) as archived:
+            assert any("SharedArchiveFile" in f for f in archived.jvm_flags), "the archive was not written"
+            print(f"class-data archive, one TLC run, medians of {rounds} alternate runs without and with it:")
+            print(f"{'run':<28} {'wall s':>7} {'with':>7} {'CPU s':>7} {'with':>7}")
+            for name, *run in runs:
+                samples: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
+                for _ in range(rounds):
+                    for with_archive in (False, True):
+                        samples[with_archive].append(measured(archived if with_archive else tools, *run))
+                wall = [statistics.median(w for w, _ in samples[x]) for x in (False, True)]
+                cpu = [statistics.median(c for _, c in samples[x]) for x in (False, True)]
+                print(f"{name:<28} {wall[0]:>7.2f} {wall[1]:>7.2f} {cpu[0]:>7.2f} {cpu[1]:>7.2f}")
+    print(f"writing the archive (the first run, once): {first[0]:.2f} s wall, {first[1]:.2f} CPU-s")
+
+
+def measured(tools: Tools, module: str, modules: dict[str, str], config: str) -> tuple[float, float]:
+    """Wall and CPU seconds (JVM included) of one run of TLC with one worker."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    inv = run_tlc(tools, module, modules, config, workers=1, timeout=600, deadlock=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if not summarize(parse_messages(inv.stdout)).complete:
+        raise SystemExit(f"{module}: TLC did not complete")
+    return inv.seconds, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
 if __name__ == "__main__":

@@ -95,7 +95,9 @@ def _conclusion(system: System, result: Result) -> str:
         return f"✗ {prop.name}{where} is false in state {last}"
     if prop.kind == "deadlock":
         return f"✗ {prop.name}: state {last} has no next step and is not an intended terminal state"
-    if trace.loop_start is not None and trace.closing_step is not None:
+    if trace.loop_start is None:  # a prefix that no continuation satisfies (TLC: a `[]P` conjunct fails)
+        return f"✗ {prop.name}{where} is violated in state {last}, whatever follows"
+    if trace.closing_step is not None:
         return f"✗ {prop.name}{where} is violated: states {trace.loop_start}..{last} repeat forever"
     return f"✗ {prop.name}{where} is violated: the system stays in state {last} forever"
 

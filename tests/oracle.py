@@ -8,7 +8,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from specdsl.interp import GroundAction, State, evaluate, initial_states, is_terminal, successors
-from specdsl.ir import Property, System
+from specdsl.ir import Model, Property, System
 
 
 @dataclass
@@ -33,7 +33,8 @@ class StateGraph:
         return max(self.depth.values())
 
 
-def explore(system: System, limit: int = 2_000_000) -> StateGraph:
+def explore(system: System, limit: int = 2_000_000, model: Model | None = None) -> StateGraph:
+    """Every state reachable by the steps of `system` (those `model` allows, if given)."""
     parent: dict[State, tuple[State, GroundAction] | None] = {}
     depth: dict[State, int] = {}
     deadlocks: list[State] = []
@@ -45,7 +46,7 @@ def explore(system: System, limit: int = 2_000_000) -> StateGraph:
             queue.append(s)
     while queue:
         s = queue.popleft()
-        nexts = successors(system, s)
+        nexts = successors(system, s, model)
         if not nexts and not is_terminal(system, s):
             deadlocks.append(s)
         for ga, n in nexts:

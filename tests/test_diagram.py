@@ -226,3 +226,14 @@ def test_a_stuttering_end_is_not_drawn_as_a_loop():
     text = diagram.render(system, result)
     assert "↻" not in text and "↺" not in text
     assert text.endswith("✗ Terminates is violated: the system stays in state 4 forever\n")
+
+
+def test_a_temporal_violation_without_a_loop_is_not_said_to_stay_forever():
+    """TLC refutes `always P` by a finite trace to a state where P fails (the
+    property is checked as an invariant): the system need not stay there."""
+    system = lost_update()
+    trace = shortest_trace(explore(system), system.property("Final"))
+    result = Result(system.name, "Terminates", "temporal", "tlc", "explicit", "violated", trace=trace)
+    text = diagram.render(system, result)
+    assert "forever" not in text
+    assert text.endswith("✗ Terminates is violated in state 4, whatever follows\n")

@@ -19,6 +19,8 @@ from ir_examples import lost_update
 
 from specdsl.ir import (
     BOOL,
+    FALSE,
+    TRUE,
     Action,
     Always,
     Binary,
@@ -55,6 +57,7 @@ from specdsl.ir import (
     Tag,
     TaggedType,
     TAnd,
+    TNot,
     TState,
     Unary,
     Update,
@@ -64,7 +67,8 @@ from specdsl.ir import (
 )
 from specdsl.tla.emit import emit, render_wrapper
 from specdsl.tla.names import Namer, identifier
-from specdsl.tla.run import find_jar
+from specdsl.tla.output import parse_messages, summarize
+from specdsl.tla.run import find_jar, locate, run_tlc
 
 DATA = Path(__file__).parent / "data" / "tla"
 
@@ -415,6 +419,77 @@ def test_the_wrapper_module_of_a_run_passes_sany(tmp_path):
         (tmp_path / f"{name}.tla").write_text(module_text)
     proc = sany(tmp_path / f"{emitted.wrapper}.tla")
     assert proc.returncode == 0 and "error" not in proc.stdout.lower(), proc.stdout
+
+
+def test_the_wrapper_splits_temporal_properties_as_tlc_would_and_passes_sany(tmp_path):
+    """`[]S` conjuncts and state predicates (`Init => I`) become a
+    first-failure-only invariant (TLC would check the first as an invariant
+    anyway, once per violating state, and stop at a failure of the second);
+    the rest one property."""
+    base = swap_system()
+    idle = TState(IsTag(Var("CASE"), "Idle"))
+    busy = TState(IsTag(Var("CASE"), "Busy"))
+    mixed = Property("Mixed", "temporal", formula=TAnd((busy, Always(idle), Eventually(busy), Always(busy))))
+    only_always = Property("OnlyAlways", "temporal", formula=Always(idle), model="RT")
+    system = replace(base, properties=(*base.properties, mixed, only_always))
+    emitted = emit(system)
+    checks = [system.property(n) for n in ("OneMapper", "Mixed", "OnlyAlways", "Toggles")]
+    text = render_wrapper(emitted, checks)
+    assert "ASSUME \\A k \\in 1..3 : TLCSet(k, 0)" in text
+    mixed_once = '((CASE_1 = "Idle") /\\ (CASE_1 = "Busy") /\\ (Init => (CASE_1 = "Busy")))'
+    assert f"Mixed_once == {mixed_once} \\/ TLCGet(2) = 1" in text
+    assert 'Mixed_rest == <>(CASE_1 = "Busy")' in text
+    assert 'OnlyAlways_once == (CASE_1 = "Idle") \\/ TLCGet(3) = 1' in text and "OnlyAlways_rest" not in text
+    assert 'Toggles_rest == []<>(CASE_1 = "Busy")' in text and "Toggles_once" not in text
+    for name, module_text in ((emitted.module, emitted.text), (emitted.wrapper, text)):
+        (tmp_path / f"{name}.tla").write_text(module_text)
+    proc = sany(tmp_path / f"{emitted.wrapper}.tla")
+    assert proc.returncode == 0 and "error" not in proc.stdout.lower(), proc.stdout
+
+
+def test_constant_subformulas_are_folded_out_of_the_module(tmp_path):
+    """TLC 2.15 finds a bogus counterexample to `<>TRUE` (`temporal.fold`)."""
+    base = lost_update()
+    done = TState(Binary("eq", Var("x"), _lit(2, IntType(0, 2))))
+    extra = (
+        Property("Trivial", "temporal", formula=Eventually(TState(TRUE))),
+        Property("Never", "temporal", formula=Always(TState(FALSE))),
+        Property("Partly", "temporal", formula=TAnd((Eventually(TState(TRUE)), LeadsTo(TState(TRUE), done)))),
+    )
+    system = replace(base, properties=(*base.properties, *extra))
+    text = emit(system).text
+    assert "Trivial == TRUE" in text
+    assert "Never == FALSE" in text
+    assert "Partly == []<>(x = 2)" in text
+    assert_sany_clean(tmp_path, system)
+
+
+def test_a_property_that_is_a_bare_variable_is_one_tlc_accepts(tmp_path):
+    """TLC takes a property's conjuncts apart and rejects one that is a bare
+    variable ("The operator flag ... cannot be used as a property")."""
+    base = lost_update()
+    flag = StateVar("flag", BOOL, (False,))
+    flagged = TState(Var("flag"))
+    extra = (
+        Property("Flag", "temporal", formula=TNot(flagged)),
+        Property("Bare", "temporal", formula=TAnd((TNot(flagged), Eventually(flagged)))),
+        Property("Alone", "temporal", formula=flagged),
+    )
+    system = replace(base, variables=(*base.variables, flag), properties=(*base.properties, *extra))
+    emitted = emit(system)
+    assert "Alone == flag = TRUE" in emitted.text and "    /\\ ~flag\n    /\\ <>flag" in emitted.text
+    live = next(c for c in emitted.configs if c.filename.endswith("_live_fair.cfg"))
+    inv = run_tlc(
+        locate(),
+        emitted.module,
+        {emitted.module: emitted.text},
+        live.text,
+        workers=1,
+        timeout=120,
+        deadlock=False,
+    )
+    run = summarize(parse_messages(inv.stdout))
+    assert not run.error and run.violations, inv.stdout  # Alone fails initially, Bare never happens
 
 
 def test_wrapper_names_avoid_every_name_of_the_module():

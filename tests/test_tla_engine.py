@@ -8,11 +8,28 @@ from dataclasses import replace
 
 import pytest
 from ir_examples import lost_update
+from random_systems import pin_wait
 from test_tla_emit import load_spec, spec_files, swap_system
 
 from specdsl.engine import EngineOptions
 from specdsl.interp import initial_states
-from specdsl.ir import FALSE, TRUE, Binary, IntType, Lit, Property, System, Var
+from specdsl.ir import (
+    FALSE,
+    TRUE,
+    Always,
+    Binary,
+    Eventually,
+    IntType,
+    LeadsTo,
+    Lit,
+    Property,
+    System,
+    TAnd,
+    TOr,
+    TState,
+    Unary,
+    Var,
+)
 from specdsl.tla import engine as engine_module
 from specdsl.tla.emit import emit
 from specdsl.tla.engine import TlcEngine
@@ -235,6 +252,120 @@ def test_constant_checks_that_tlc_refuses_are_decided_at_the_initial_state():
     r = check(replace(base, properties=(*base.properties, *extra)), ["Never", "Always", "Trivially"])
     assert [r[n].verdict for n in ("Never", "Always", "Trivially")] == ["violated", "holds", "reached"]
     assert r["Never"].trace.steps[0].state == next(initial_states(base))
+
+
+# -- the same traces run after run ----------------------------------------------------
+
+
+def test_a_tlc_run_never_uses_several_workers_or_a_random_fingerprint(runs):
+    """Several workers, or TLC's random choice of fingerprint polynomial, made
+    pte_marker's lasso (and, with workers, its safety traces) differ from run
+    to run: `workers` is how many cores the check may use, each run has one worker."""
+    check(lost_update(), options=EngineOptions(workers=2, timeout=120))
+    ((_, inv),) = runs
+    (mode,) = [m.body for m in parse_messages(inv.stdout) if m.code == 2187]
+    assert " with fp 0 and seed " in mode and " with 1 worker " in mode
+
+
+@pytest.mark.slow
+def test_the_same_spec_gives_the_same_traces_run_after_run():
+    system = load_spec(next(p for p in spec_files() if p.stem == "pte_marker"))
+    props = [system.property(n) for n in ("FaultCompletesRT", "BoundedRetries", "AbaWindow")]
+    traces = {tuple(r.trace for r in TlcEngine().check(system, props, OPTIONS)) for _ in range(4)}
+    assert len(traces) == 1 and None not in next(iter(traces))
+
+
+# -- temporal properties TLC does not give to its liveness checker ---------------------
+
+BELOW_TWO = TState(Binary("lt", Var("x"), Lit(2, IntType(2, 2))))  # lost_update: x = 2 at depth 4
+X_IS_TWO = TState(Binary("eq", Var("x"), Lit(2, IntType(2, 2))))
+
+
+def with_temporal(system: System, **formulas) -> System:
+    extra = tuple(Property(name, "temporal", formula=f) for name, f in formulas.items())
+    return replace(system, properties=(*system.properties, *extra))
+
+
+def test_always_p_under_a_scheduling_model_is_violated_not_reported_holding(runs):
+    """TLC checks `[]P` as an invariant and reports it as one ("Invariant NoSpinRT
+    is violated"): the engine read no such report for a temporal property and
+    said `holds (complete)`.  Now it is an invariant of the run, refuted by the
+    shortest trace, replayed under the model."""
+    base = pin_wait(sleeps=False)
+    spinning = base.property("RtSpins").expr
+    no_spin = Property("NoSpinRT", "temporal", formula=Always(TState(Unary("not", spinning))), model="RT")
+    r = check(replace(base, properties=(*base.properties, no_spin)), ["NoSpinRT"])["NoSpinRT"]
+    assert r.verdict == "violated" and r.trace is not None
+    assert r.trace.loop_start is None and r.trace.depth == 2
+    assert [s.step.action.name for s in r.trace.steps[1:]] == ["owner_pin", "rt_wake"]
+    (config, inv) = runs[0]
+    assert "SPECIFICATION Spec_RT" in config and "NoSpinRT_once" in config and "PROPERTY" not in config
+    assert reported(inv) == ["NoSpinRT_once"]  # one trace, not one per violating state
+
+
+def test_always_p_in_the_base_model_is_not_an_unexpected_invariant_error():
+    r = check(with_temporal(lost_update(), BelowTwo=Always(BELOW_TWO)))
+    assert r["BelowTwo"].verdict == "violated" and r["BelowTwo"].trace.depth == 4
+    assert {x.verdict for n, x in r.items() if n != "BelowTwo"} == {"holds", "violated", "reached"}
+    assert r["TypeOK"].verdict == "holds" and r["Final"].trace.depth == 4
+
+
+def test_always_and_eventually_conjuncts_are_split_and_a_disjunction_is_left_whole(runs):
+    system = with_temporal(
+        lost_update(),
+        Both=TAnd((Always(BELOW_TWO), Eventually(X_IS_TWO))),
+        Either=TOr((Always(BELOW_TWO), Eventually(X_IS_TWO))),
+    )
+    r = check(system, ["Both", "Either"])
+    assert r["Both"].verdict == "violated" and r["Both"].trace.loop_start is None
+    assert r["Both"].trace.depth == 4
+    assert r["Either"].verdict == "holds"
+    first, again = (config for config, _ in runs)
+    assert "Both_once" in first and "Both_rest" in first and "Either_rest" in first
+    # TLC's lasso refutes Both_rest (x ends at 1), which the finite trace refuted already
+    assert "Both" not in again and "Either_rest" in again
+
+
+def test_a_state_predicate_property_is_checked_on_the_initial_states_not_a_tlc_error(runs):
+    """TLC checks such a conjunct on the initial states, and reports a failure
+    with a code (2108) the engine took for an error of TLC, then stops.  The
+    engine checks `Init => I` as an invariant instead: no run is cut short."""
+    x_is = lambda v: TState(Binary("eq", Var("x"), Lit(v, IntType(v, v))))  # noqa: E731
+    system = with_temporal(lost_update(), StartsAtOne=x_is(1), StartsAtZero=x_is(0))
+    r = check(system, ["StartsAtOne", "StartsAtZero", "Final"])
+    assert r["StartsAtOne"].verdict == "violated" and r["StartsAtOne"].trace.depth == 0
+    assert r["StartsAtZero"].verdict == "holds"
+    assert r["Final"].verdict == "violated" and r["Final"].trace.depth == 4
+    assert len(runs) == 1 and "PROPERTY" not in runs[0][0]
+
+
+def test_eventually_true_holds_instead_of_an_internal_error():
+    """TLC 2.15 finds a bogus lasso for `<>TRUE` and `FALSE ~> P` (it drops
+    constant state predicates from its tableau): the engine called it an
+    internal error.  Constants are folded before TLC sees them."""
+    system = with_temporal(
+        lost_update(),
+        EventuallyTrue=Eventually(TState(TRUE)),
+        FromFalse=LeadsTo(TState(FALSE), X_IS_TWO),
+        ToTrue=LeadsTo(X_IS_TWO, TState(TRUE)),
+        AlwaysTrue=Always(TState(TRUE)),
+    )
+    r = check(system, ["EventuallyTrue", "FromFalse", "ToTrue", "AlwaysTrue"])
+    assert {n: x.verdict for n, x in r.items()} == dict.fromkeys(r, "holds")
+    assert {x.message for x in r.values()} == {""}
+
+
+def test_a_constant_subformula_leaves_a_real_counterexample_a_lasso():
+    system = with_temporal(lost_update("none"), Done=TAnd((Eventually(TState(TRUE)), Eventually(X_IS_TWO))))
+    r = check(system, ["Done"])["Done"]
+    assert r.verdict == "violated" and r.trace is not None and r.trace.loop_start is not None
+
+
+def test_a_constant_false_property_is_violated_at_an_initial_state_without_tlc(runs):
+    system = with_temporal(lost_update(), Never=Always(TState(FALSE)), Nor=Eventually(TState(FALSE)))
+    r = check(system, ["Never", "Nor"])
+    assert [r[n].verdict for n in ("Never", "Nor")] == ["violated", "violated"]
+    assert r["Never"].trace.depth == 0 and runs == []
 
 
 def test_a_trace_that_does_not_replay_is_an_internal_error(monkeypatch):

@@ -208,3 +208,19 @@ def test_captured_trace_states_read_back_as_ir_states():
         "inc_tmp": MapVal(((1, 0), (2, 0))),
         "inc_pc": MapVal(((1, Tag("done")), (2, Tag("done")))),
     }
+
+
+def test_tlc_reports_an_always_property_as_an_invariant_violation_per_violating_state():
+    """The cause of a wrong `holds`: TLC checks a property `[]P` (P a state
+    predicate) as an invariant, with the invariant's message code."""
+    run = run_of("always_property")
+    assert [(v.kind, v.name) for v in run.violations] == [("invariant", "BelowTwo")] * 2
+    assert run.complete and not run.error
+
+
+def test_a_property_false_in_an_initial_state_is_a_violation_not_a_tlc_error():
+    run = run_of("initial_property")
+    (v,) = run.violations
+    assert (v.kind, v.name) == ("initial", "StartsAtOne")
+    assert (run.error, run.failed, run.complete) == ("", False, False)
+    assert len(v.states) == 1 and parse_state(v.states[0])["x"] == 0

@@ -22,7 +22,7 @@ that extends it (`render_wrapper`), written next to each run's configuration.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from itertools import chain
 
@@ -49,9 +49,11 @@ from specdsl.ir import (
     TOr,
     TState,
     Type,
+    Var,
 )
 from specdsl.tla.expr import POSTFIX, Printer, Scope, component_types, expr_types, has_payloads
 from specdsl.tla.names import Namer, identifier, module_name
+from specdsl.tla.temporal import fold, split
 
 FIXED = ("vars", "Init", "Next", "Spec", "Terminated")
 BASE_MODEL = "fair"
@@ -83,7 +85,9 @@ class Names:
     fields: dict[tuple[RecordType, str], str]  # (record type, IR field) -> TLA+ field
     checks: dict[str, str]  # property -> operator a configuration names (not for deadlock)
     specs: dict[str, str]  # model -> its Spec operator
-    once: dict[str, str]  # invariant or witness -> its operator in the wrapper module
+    # in the wrapper module of a run (`render_wrapper`):
+    once: dict[str, str]  # invariant, witness or temporal property -> its first-failure-only invariant
+    rest: dict[str, str]  # temporal property -> its conjuncts for the liveness checker (`temporal.split`)
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,7 @@ class Emitted:
     text: str
     configs: tuple[Config, ...]
     names: Names
+    printer: Printer = field(compare=False, repr=False)  # prints the wrapper's parts of properties
 
     @property
     def filename(self) -> str:
@@ -159,16 +164,41 @@ def render_wrapper(emitted: Emitted, checks: Sequence[Property]) -> str:
     extends the spec's module with one first-failure-only invariant per
     invariant or witness of the run, named by `Names.once`, so that TLC run
     with `-continue` prints one trace per violated check instead of one per
-    violating state."""
+    violating state.  A temporal property is split as TLC would split it
+    (`temporal.split`): its conjuncts `[]S` and its state predicates I become
+    such an invariant, `S /\\ (Init => I)` (the states that satisfy Init are
+    the initial states: TLC would check I on them, and stop at a failure); the
+    rest, for the liveness checker, a property named by `Names.rest`."""
     names = emitted.names
-    defs = []
+    p = emitted.printer
+    invariants = []
+    properties = []
     for prop in checks:
-        what = "witness (violated where reached)" if prop.kind == "witness" else prop.kind
-        defs.append((f"{what} {prop.name}", names.once[prop.name], names.checks[prop.name]))
+        if prop.kind != "temporal":
+            what = "witness (violated where reached)" if prop.kind == "witness" else prop.kind
+            invariants.append((f"{what} {prop.name}", names.once[prop.name], names.checks[prop.name]))
+            continue
+        assert prop.formula is not None
+        parts = split(fold(prop.formula))
+        safety = [_temporal_operand(p, f) for f in parts.always]
+        safety += [f"(Init => {_temporal_operand(p, f)})" for f in parts.initially]
+        if safety:
+            body = safety[0] if len(safety) == 1 else "(" + " /\\ ".join(safety) + ")"
+            invariants.append((f"property {prop.name}: its safety part", names.once[prop.name], body))
+        if parts.live:
+            body = " /\\ ".join(_temporal_operand(p, f) for f in parts.live)
+            comment = f"property {prop.name}" + (": the rest" if safety else "")
+            properties.append((comment, names.rest[prop.name], body))
     return (
         _templates()
         .get_template("wrapper.tla.j2")
-        .render(dashes="-" * 4, module=emitted.wrapper, base=emitted.module, checks=defs)
+        .render(
+            dashes="-" * 4,
+            module=emitted.wrapper,
+            base=emitted.module,
+            checks=invariants,
+            properties=properties,
+        )
     )
 
 
@@ -285,13 +315,15 @@ class _Emitter:
             )
         )
         # claimed last, so that they cannot change a name in the module
-        once = {
-            p.name: self.namer.claim(f"{self.property_ops.get(p.name, p.name)}_once")
-            for p in self.system.properties
-            if p.kind in ("invariant", "witness")
+        checked = [p for p in self.system.properties if p.kind != "deadlock"]
+        once = {p.name: self.namer.claim(f"{self.property_ops[p.name]}_once") for p in checked}
+        rest = {
+            p.name: self.namer.claim(f"{self.property_ops[p.name]}_rest")
+            for p in checked
+            if p.kind == "temporal"
         }
-        names = Names(self.module, self.variables, self.fields, self.checks, self.specs, once)
-        return Emitted(self.module, text, self._configs(), names)
+        names = Names(self.module, self.variables, self.fields, self.checks, self.specs, once, rest)
+        return Emitted(self.module, text, self._configs(), names, self.printer)
 
     def _extends(self) -> list[str]:
         f = self.printer.features
@@ -493,7 +525,8 @@ class _Emitter:
             if prop.kind == "temporal":
                 assert prop.formula is not None
                 under = "" if prop.model == self.base.name else f" (checked under {self.specs[prop.model]})"
-                body = _temporal_lines(p, prop.formula)
+                folded = fold(prop.formula)  # TLC 2.15 mis-checks constant subformulas (see `fold`)
+                body = (str(folded).upper(),) if isinstance(folded, bool) else _temporal_lines(p, folded)
                 defs.append(Definition(op, body, (f"{where}property {prop.name}{under}",)))
                 continue
             assert prop.expr is not None
@@ -595,8 +628,20 @@ def _temporal_operand(p: Printer, f: Temporal) -> str:
 
 
 def _temporal_lines(p: Printer, f: Temporal) -> tuple[str, ...]:
-    """A top-level conjunction or disjunction as a junction list."""
+    """A property's body; a top-level conjunction or disjunction as a junction list."""
     if isinstance(f, TAnd | TOr) and len(f.args) > 1:
         symbol = "/\\" if isinstance(f, TAnd) else "\\/"
-        return _bullets(symbol, [_temporal_operand(p, a) for a in f.args])
-    return (_temporal(p, f),)
+        operand = _conjunct if isinstance(f, TAnd) else _temporal_operand
+        return _bullets(symbol, [operand(p, a) for a in f.args])
+    return (_conjunct(p, f) if _bare_variable(f) else _temporal(p, f),)
+
+
+def _conjunct(p: Printer, f: Temporal) -> str:
+    """A top-level conjunct of a property.  TLC takes a property's conjuncts
+    apart and rejects one that is a bare variable ("cannot be used as a
+    property"): `x = TRUE` is the same predicate."""
+    return f"{_temporal(p, f)} = TRUE" if _bare_variable(f) else _temporal_operand(p, f)
+
+
+def _bare_variable(f: Temporal) -> bool:
+    return isinstance(f, TState) and isinstance(f.expr, Var)

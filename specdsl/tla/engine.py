@@ -3,20 +3,27 @@
 One TLC run per model: the base model's run checks every invariant, witness
 (as the invariant `~W`) and deadlock freedom of the spec, and the temporal
 properties of the base model; each other model with temporal properties has
-a run of its own.  The runs go side by side when the cores allow.
+a run of its own.  The runs go side by side when the check may use several
+cores (`EngineOptions.workers`).
 
 TLC stops at the first violated invariant, so a run checks instead a
 first-failure-only wrapper of each invariant and witness
 (`emit.render_wrapper`) with `-continue`: one trace per violated check, and
-the search goes on to the end.  TLC checks the temporal properties once the
-search is over, and stops at the first lasso: the temporal properties that
-lasso does not refute are checked by another run.  A completed search decides
-the safety checks it did not refute (holds / unreachable) and its depth is the
-diameter.  A search stopped early decides only what it found, and another run
-checks the rest: TLC stops at a deadlock even with `-continue`, and at a
-liveness violation that one of its periodic checks of a long run finds (TLC
-says whether a liveness check covered the "complete state space": that is how
-a search cut short is told apart from one that ended).
+the search goes on to the end.  A temporal property goes to TLC split as TLC
+itself would split it (`temporal.split`): its conjuncts `[]S` and its state
+predicates (true initially) as one such invariant, whose violation is a
+finite trace that refutes the property whatever follows; the rest to the
+liveness checker.  TLC checks liveness once the search is over (`-lncheck
+final`), and stops at the first lasso: the temporal properties that lasso
+does not refute are checked by another run.  A completed search decides the
+safety checks it did not refute (holds / unreachable) and its depth is the
+diameter; so does a search that visited every state, for the temporal
+properties with nothing for the liveness checker.  A search stopped early
+decides only what it found, and another run checks the rest: TLC stops at a
+deadlock even with `-continue`, and, by default, at a liveness violation that
+one of its periodic checks of a long run finds (TLC says whether a liveness
+check covered the "complete state space": that is how a search cut short is
+told apart from one that ended).
 
 Deadlock freedom is left to TLC's own check, which costs nothing, although a
 deadlock then costs a second run.  The alternative, the invariant `ENABLED
@@ -25,15 +32,23 @@ states) with the check off, needs no second run but made every run slower:
 8.3-9.5 s against 6.7-6.9 s on a 121k-state space (prepare_waitqueue with
 THREADS=3 SLOTS=2 WRITES=3 SWAPOUTS=3), and no spec is expected to deadlock.
 
+One worker per TLC run.  Several workers search only roughly breadth-first,
+in an order that depends on the machine's load: the traces change from run to
+run, and may not be the shortest.  A spec's parallelism comes from its models'
+runs side by side and the driver's specs side by side, which is also faster:
+one spec after the other with two workers each took 1.22x as long as the two
+side by side with one worker each.  With one worker (and the fingerprint and liveness
+options of `run.DETERMINISTIC`) the same spec gives the same traces run after
+run.
+
 Shortest traces.  With one worker TLC searches breadth-first, so the first
 state that violates a check ends a shortest trace.  But TLC checks a new
 state's invariants in order and moves on at the first that fails, so a state
 that is also the first violation of a later check hides it from that check:
 the state ends the earlier check's trace instead.  So every pending check is
 evaluated on every trace of the run, and takes the shortest prefix that
-refutes it.  With N workers each worker has its own registers: up to N traces
-per check, the shortest is kept (and, as in TLC itself, a search with several
-workers is only roughly breadth-first, so a trace may not be the shortest).
+refutes it (the first of them, in the order of TLC's output, if several are
+as short).
 
 Every trace is read back into IR states and replayed by the interpreter
 (`build_trace`) before it is reported.
@@ -41,7 +56,6 @@ Every trace is read back into IR states and replayed by the interpreter
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -62,6 +76,7 @@ from specdsl.interp import (
 from specdsl.ir import Model, Property, System
 from specdsl.irwalk import vars_read
 from specdsl.result import Outcome, Result
+from specdsl.tla.cds import class_archive
 from specdsl.tla.emit import Emitted, base_model, emit, render_config, render_wrapper
 from specdsl.tla.output import (
     PARSING_FAILED,
@@ -77,6 +92,7 @@ from specdsl.tla.output import (
     to_ir,
 )
 from specdsl.tla.run import Invocation, JvmProfile, ToolError, Tools, default_heap_mb, locate, run_tlc
+from specdsl.tla.temporal import Parts, fold, split
 from specdsl.trace import Trace, build_trace
 
 SAFETY_KINDS = ("invariant", "witness", "deadlock")
@@ -132,16 +148,19 @@ class _Check:
         self.results: dict[str, Result] = {}
         self.diameter: int | None = None
         self.cancel = threading.Event()
+        self.parts: dict[str, Parts] = {}  # what TLC checks of each temporal property, and how
 
     def run(self, properties: Sequence[Property]) -> list[Result]:
-        safety = [p for p in properties if p.kind in SAFETY_KINDS and not self._constant_false(p)]
+        self.parts = {p.name: split(fold(p.formula)) for p in properties if p.formula is not None}
+        checked = [p for p in properties if not self._constant_false(p)]
+        safety = [p for p in checked if p.kind in SAFETY_KINDS]
         groups: list[tuple[list[Property], Model]] = []
         for model in self.system.models:
-            temporal = [p for p in properties if p.kind == "temporal" and p.model == model.name]
+            temporal = [p for p in checked if p.kind == "temporal" and p.model == model.name]
             pending = [*safety, *temporal] if model is self.base else temporal
             if pending:
                 groups.append((pending, model))
-        if len(groups) > 1 and (os.cpu_count() or 1) >= 2 * self.options.workers:
+        if min(len(groups), self.options.workers) > 1:
             self._side_by_side(groups)
         else:
             for g in groups:
@@ -155,9 +174,10 @@ class _Check:
         return out
 
     def _side_by_side(self, groups: list[tuple[list[Property], Model]]) -> None:
-        """The models' runs are independent: run them in parallel when the
-        cores allow, and stop them all if one fails or the user interrupts."""
-        pool = ThreadPoolExecutor(max_workers=(os.cpu_count() or 1) // self.options.workers)
+        """The models' runs are independent: run them in parallel, one per core
+        the check may use (`options.workers`), and stop them all if one fails
+        or the user interrupts."""
+        pool = ThreadPoolExecutor(max_workers=min(len(groups), self.options.workers))
         try:
             for done in [pool.submit(self._group, *g) for g in groups]:
                 done.result()
@@ -168,18 +188,21 @@ class _Check:
             pool.shutdown(wait=True)
 
     def _constant_false(self, prop: Property) -> bool:
-        """TLC rejects an invariant that is the constant FALSE: decide such a
-        check (an invariant reading no variable, or a witness of one) here, at
-        an initial state."""
-        if prop.kind == "deadlock" or prop.expr is None or vars_read(prop.expr):
+        """TLC rejects an invariant or a property that is the constant FALSE:
+        decide such a check (an invariant reading no variable, a witness of
+        one, a temporal formula that folds to FALSE) here, at an initial state."""
+        if prop.kind == "temporal":
+            assert prop.formula is not None
+            refuted = fold(prop.formula) is False
+        elif prop.kind == "deadlock" or prop.expr is None or vars_read(prop.expr):
             return False
-        holds = bool(evaluate(prop.expr, {}))
-        if holds != (prop.kind == "invariant"):
+        else:
+            refuted = bool(evaluate(prop.expr, {})) != (prop.kind == "invariant")
+        if refuted:
             trace = build_trace(self.system, [next(initial_states(self.system))])
             verdict: Outcome = "reached" if prop.kind == "witness" else "violated"
             self.results[prop.name] = _row(self.system, prop, verdict, trace=trace)
-            return True
-        return False
+        return refuted
 
     # -- the runs of one model, until everything is decided ------------------------
 
@@ -196,18 +219,28 @@ class _Check:
             run = finished.run
             if run.explored and model is self.base:
                 self.diameter = run.depth
-            self._safety_found([p for p in pending if p.kind != "temporal"], finished)
-            self._temporal_found([p for p in pending if p.kind == "temporal"], finished, model)
+            self._traces_found(pending, finished, model)
+            self._lasso_found(pending, finished, model)
+            for p in pending:
+                if p.name not in self.results and (run.complete or (run.explored and not self._live(p))):
+                    self._record(p, "unreachable" if p.kind == "witness" else "holds", finished)
             left = [p for p in pending if p.name not in self.results]
             if len(left) == len(pending):  # a run deciding nothing would repeat itself
                 self._fail(left, "internal error: a TLC run decided none of its properties", finished)
                 return
             pending = left
 
-    def _safety_found(self, pending: list[Property], finished: _Finished) -> None:
-        """Decide every pending safety check the run's traces refute (each by
-        its shortest refuting prefix, see the module docstring), and, when the
-        search is complete, the others."""
+    def _live(self, prop: Property) -> bool:
+        """Whether TLC's liveness checker has a part of `prop`: the search alone
+        decides the others (invariants, witnesses, deadlock freedom, and the
+        conjuncts `[]S` and S of a temporal property)."""
+        return prop.kind == "temporal" and bool(self.parts[prop.name].live)
+
+    def _traces_found(self, pending: list[Property], finished: _Finished, model: Model) -> None:
+        """Decide every pending check the run's finite traces refute (each by
+        its shortest refuting prefix, see the module docstring): the traces of
+        invariant violations (an invariant, a witness, the safety part of a
+        temporal property) and of a deadlock."""
         run = finished.run
         once = {self.emitted.names.once[p.name]: p for p in pending if p.kind != "deadlock"}
         deadlock = next((p for p in pending if p.kind == "deadlock"), None)
@@ -217,14 +250,20 @@ class _Check:
         for v in run.violations:
             if v.kind == "temporal":
                 continue
-            prop = once.get(v.name or "") if v.kind == "invariant" else deadlock
+            prop = (
+                once.get(v.name or "")
+                if v.kind == "invariant"
+                else deadlock
+                if v.kind == "deadlock"
+                else None
+            )
             if prop is None:
                 self._fail(
                     pending, f"internal error: TLC reports an unexpected {v.kind} ({v.name})", finished
                 )
                 return
             reported.add(prop.name)
-            trace, problem = self._trace(v, None)
+            trace, problem = self._trace(v, model)
             if trace is None:
                 broken[prop.name] = problem
             else:
@@ -240,19 +279,13 @@ class _Check:
             elif p.name in reported:
                 message = f"internal error: TLC reports {p.name} but its trace does not refute it"
                 self._fail([p], message, finished)
-            elif run.explored:
-                self._record(p, "unreachable" if p.kind == "witness" else "holds", finished)
 
-    def _temporal_found(self, pending: list[Property], finished: _Finished, model: Model) -> None:
-        """Decide the properties TLC's lasso refutes (TLC does not say which
-        one it found), or, when the run completed without one, all of them."""
-        run = finished.run
-        lasso = next((v for v in run.violations if v.kind == "temporal"), None)
-        if not pending or (lasso is None and not run.complete):
-            return
-        if lasso is None:
-            for p in pending:
-                self._record(p, "holds", finished)
+    def _lasso_found(self, pending: list[Property], finished: _Finished, model: Model) -> None:
+        """Decide the temporal properties TLC's lasso refutes (TLC does not say
+        which one it found: it may be one a finite trace already refuted)."""
+        lasso = next((v for v in finished.run.violations if v.kind == "temporal"), None)
+        pending = [p for p in pending if self._live(p)]
+        if lasso is None or not pending:
             return
         trace, problem = self._trace(lasso, model)
         if trace is None:
@@ -269,25 +302,32 @@ class _Check:
             for p in pending
             if p.formula is not None and not holds_on_lasso(p.formula, states, lasso.loop_start)
         ]
-        if not refuted:
+        if not refuted:  # a bogus lasso: the run's other verdicts are suspect too
             message = "internal error: TLC's counterexample satisfies every property it checked"
             self._fail(pending, message, finished)
             return
         for p in refuted:
-            self._record(p, "violated", finished, trace=trace)
+            if p.name not in self.results:
+                self._record(p, "violated", finished, trace=trace)
 
     def _refuting_prefix(self, prop: Property, trace: Trace) -> Trace | None:
-        """The trace up to the first state where `prop` is refuted: an
-        invariant fails, a witness holds, or the system is stuck in a state
-        that is not an intended terminal state."""
+        """The trace up to the first state where `prop` is refuted whatever
+        follows: an invariant fails, a witness holds, the system is stuck in a
+        state that is not an intended terminal state, or a safety part of a
+        temporal property fails (`temporal.split`)."""
         for i, step in enumerate(trace.steps):
-            if self._refutes(prop, step.state):
+            if self._refutes(prop, step.state, initial=i == 0):
                 return replace(trace, steps=trace.steps[: i + 1])
         return None
 
-    def _refutes(self, prop: Property, state: State) -> bool:
+    def _refutes(self, prop: Property, state: State, initial: bool) -> bool:
         if prop.kind == "deadlock":
             return not successors(self.system, state) and not is_terminal(self.system, state)
+        if prop.kind == "temporal":
+            parts = self.parts[prop.name]
+            safety = (*parts.always, *(parts.initially if initial else ()))
+            # a state predicate's truth at a state is its truth on the behaviour that stays there
+            return not all(holds_on_lasso(f, [state], 0) for f in safety)
         assert prop.expr is not None
         return bool(evaluate(prop.expr, state)) != (prop.kind == "invariant")
 
@@ -342,13 +382,14 @@ class _Check:
 
     def _tlc(self, model: Model, pending: list[Property]) -> _Finished:
         names = self.emitted.names
-        checks = [p for p in pending if p.kind in ("invariant", "witness")]
+        checks = [p for p in pending if p.kind != "deadlock"]
         deadlock = any(p.kind == "deadlock" for p in pending)
+        temporal = {p.name: self.parts[p.name] for p in checks if p.kind == "temporal"}
         config = render_config(
             f"specdsl: a run of model {model.name}",
             names.specs[model.name],
-            [names.once[p.name] for p in checks],
-            [names.checks[p.name] for p in pending if p.kind == "temporal"],
+            [names.once[p.name] for p in checks if p.name not in temporal or temporal[p.name].has_safety],
+            [names.rest[n] for n, parts in temporal.items() if parts.live],
             deadlock,
         )
         modules = {
@@ -356,18 +397,19 @@ class _Check:
             self.emitted.wrapper: render_wrapper(self.emitted, checks),
         }
         try:
-            inv = run_tlc(
-                self.tools,
-                self.emitted.wrapper,
-                modules,
-                config,
-                workers=self.options.workers,
-                timeout=self.options.timeout,
-                deadlock=deadlock,
-                heap_mb=self.heap_mb,
-                jvm=self.jvm,
-                cancel=self.cancel,
-            )
+            with class_archive(self.tools) as tools:
+                inv = run_tlc(
+                    tools,
+                    self.emitted.wrapper,
+                    modules,
+                    config,
+                    workers=1,  # see the module docstring
+                    timeout=self.options.timeout,
+                    deadlock=deadlock,
+                    heap_mb=self.heap_mb,
+                    jvm=self.jvm,
+                    cancel=self.cancel,
+                )
         except ToolError as e:
             raise _RunFailed("error", str(e), None, 0.0) from None
         run = summarize(parse_messages(inv.stdout))

@@ -41,6 +41,7 @@ OUT_OF_MEMORY = (1001, 1002, 1003)
 STACK_OVERFLOW = 1005
 NESTED_EXPRESSION = 2103
 INVARIANT_VIOLATED_INITIAL = 2107
+PROPERTY_VIOLATED_INITIAL = 2108  # a property's state-predicate conjunct; TLC stops there
 INVARIANT_VIOLATED_BEHAVIOR = 2110
 INVARIANT_EVALUATION_FAILED = 2111
 DEADLOCK_REACHED = 2114
@@ -121,7 +122,8 @@ def sany_error(sany_text: str) -> SanyError:
 # What one TLC run found
 
 
-ViolationKind = Literal["invariant", "deadlock", "temporal"]
+# "initial": a conjunct of a PROPERTY that is a state predicate, false in an initial state
+ViolationKind = Literal["invariant", "deadlock", "initial", "temporal"]
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ class Violation:
     a lasso where it loops back (or that it ends by stuttering forever)."""
 
     kind: ViolationKind
-    name: str | None = None  # the violated invariant's operator
+    name: str | None = None  # the violated invariant's operator (or property's, for "initial")
     states: tuple[str, ...] = ()
     loop_start: int | None = None  # 0-based index the lasso returns to
     stuttering: bool = False
@@ -160,12 +162,18 @@ class Run:
         return bool(self.error) or not (self.complete or self.violations)
 
 
-_INVARIANT_NAME = re.compile(r"Invariant (\S+) is violated")
+_CHECK_NAME = re.compile(r"(?:Invariant|Property) (\S+) is violated")
 _STATS = re.compile(r"([\d,]+) states generated, ([\d,]+) distinct states found, ([\d,]+) states left")
 _DEPTH = re.compile(r"depth of the complete state graph search is (\d+)")
 _LEVEL = re.compile(r"Progress\((\d+)\)")
 # Messages that belong to a violation report, not to an error of TLC itself.
-_REPORT_CODES = frozenset({INVARIANT_VIOLATED_INITIAL, INVARIANT_VIOLATED_BEHAVIOR, DEADLOCK_REACHED})
+_KINDS: dict[int, ViolationKind] = {
+    INVARIANT_VIOLATED_INITIAL: "invariant",
+    INVARIANT_VIOLATED_BEHAVIOR: "invariant",
+    DEADLOCK_REACHED: "deadlock",
+    PROPERTY_VIOLATED_INITIAL: "initial",
+}
+_REPORT_CODES = frozenset(_KINDS)
 _REPORT_CODES |= {TEMPORAL_PROPERTY_VIOLATED, BEHAVIOR_UP_TO_HERE, COUNTER_EXAMPLE, BACK_TO_STATE}
 
 
@@ -187,13 +195,13 @@ def summarize(messages: Sequence[Message]) -> Run:  # noqa: C901 - one case per 
             violations[-1] = replace(violations[-1], states=tuple(states))
 
     for m in messages:
-        if m.code in (INVARIANT_VIOLATED_INITIAL, INVARIANT_VIOLATED_BEHAVIOR, DEADLOCK_REACHED):
+        if m.code in _KINDS:
             close()
-            found = _INVARIANT_NAME.search(m.body)
-            kind: ViolationKind = "deadlock" if m.code == DEADLOCK_REACHED else "invariant"
-            violations.append(Violation(kind, found[1] if found else None))
+            found = _CHECK_NAME.search(m.body)
+            violations.append(Violation(_KINDS[m.code], found[1] if found else None))
             # an initial state's violation carries the state in the same message
-            states = [_state_body(m.body)] if m.code == INVARIANT_VIOLATED_INITIAL else []
+            initial = m.code in (INVARIANT_VIOLATED_INITIAL, PROPERTY_VIOLATED_INITIAL)
+            states = [_state_body(m.body)] if initial else []
         elif m.code == TEMPORAL_PROPERTY_VIOLATED:
             close()
             violations.append(Violation("temporal"))

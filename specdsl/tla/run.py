@@ -54,6 +54,11 @@ JVM_FLAGS: dict[JvmProfile, tuple[str, ...]] = {
     "throughput": ("-XX:+UseParallelGC",),
 }
 
+# The same run, the same traces: a fixed fingerprint polynomial (TLC picks one
+# at random, and the lasso its liveness check finds depends on it), and
+# liveness checked once, after the search (not when a timer says so).
+DETERMINISTIC = ("-fp", "0", "-lncheck", "final")
+
 
 class ToolError(Exception):
     """Java or the jar is missing or unusable (the message is one line)."""
@@ -63,6 +68,7 @@ class ToolError(Exception):
 class Tools:
     java: str
     jar: str
+    jvm_flags: tuple[str, ...] = ()  # more JVM flags (a class-data archive: `cds.class_archive`)
 
 
 def locate(tla2tools: str | None = None) -> Tools:
@@ -183,12 +189,14 @@ def tlc_command(
         tools.java,
         f"-Xmx{heap_mb}m",
         *JVM_FLAGS[jvm],
+        *tools.jvm_flags,
         f"-Djava.io.tmpdir={tmp}",
         "-cp",
         tools.jar,
         "tlc2.TLC",
         "-tool",
         "-continue",
+        *DETERMINISTIC,
         "-workers",
         str(workers),
         "-metadir",
