@@ -39,8 +39,8 @@ def test_usage_errors_exit_2(argv, capsys):
 
 def test_check_uses_the_engine_registry(monkeypatch, capsys):
     monkeypatch.setattr(driver, "load_systems", lambda paths, overrides: [lost_update()])
-    monkeypatch.setitem(driver.ENGINES, "tlc", lambda: FakeEngine("tlc"))
-    monkeypatch.setitem(driver.ENGINES, "z3", lambda: FakeEngine("z3", verdicts={"Terminates": "holds"}))
+    monkeypatch.setitem(driver.ENGINES, "tlc", FakeEngine("tlc"))  # a fake is its own factory
+    monkeypatch.setitem(driver.ENGINES, "z3", FakeEngine("z3", verdicts={"Terminates": "holds"}))
     assert main(["check", "lost_update.sw", "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert {r["engine"] for r in doc["specs"][0]["results"]} == {"tlc", "z3"}

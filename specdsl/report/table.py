@@ -27,6 +27,9 @@ def render(run: CheckRun, *, diagrams: bool, color: bool, width: int) -> str:
     for table in matrices(run, width):
         console.print(table)
     console.print(LEGEND, style="dim")
+    incomplete = incomplete_note(run)
+    if incomplete:
+        console.print(incomplete, style="bold red", markup=False)
     console.print(summary(run), style="bold red" if run.exit_code else "bold green", markup=False)
     remarks = notes(run)
     if remarks:
@@ -196,6 +199,13 @@ def _undecided(spec: SpecOutcome) -> str:
     if len(cells) == len(spec.properties) > 1 and len(set(cells.values())) == 1:
         return f"{spec.system.name}: every property ({next(iter(cells.values()))})"
     return f"{spec.system.name}: " + ", ".join(f"{prop} ({what})" for prop, what in cells.items())
+
+
+def incomplete_note(run: CheckRun) -> str | None:
+    """The line that says a report lacks what an interruption left unchecked."""
+    if run.interruption is None:
+        return None
+    return f"INCOMPLETE: {run.interruption}; the specs and engines that did not finish are missing"
 
 
 def notes(run: CheckRun) -> list[tuple[Status, str, str]]:
