@@ -145,18 +145,23 @@ class CheckRun:
             for j in spec.judged:
                 yield spec, j
 
+    def errors(self) -> list[Judged]:
+        """The results of engines that could not check a property (a missing
+        tool, a tool's failure, an engine fault, a rejected counterexample)."""
+        return [j for _, j in self.all_judged() if j.result.verdict == "error"]
+
     @property
     def exit_code(self) -> int:
         """128 + the signal's number when interrupted; else 1 for an unexpected
-        verdict or a disagreement; else 3 when some property got no result from
-        any engine; else 0."""
+        verdict or a disagreement; else 3 when an engine could not check some
+        property, or some property got no result from any engine; else 0."""
         if self.interruption is not None:
             return 128 + self.interruption.signum
         if any(s.disagreements for s in self.specs) or any(
             j.status == "unexpected" for _, j in self.all_judged()
         ):
             return 1
-        return 3 if any(s.unresolved for s in self.specs) else 0
+        return 3 if self.errors() or any(s.unresolved for s in self.specs) else 0
 
 
 def verdict_text(r: Result) -> str:
@@ -447,7 +452,25 @@ def run_check(
             return 2
     if run.interruption is not None:
         print(f"specdsl: {run.interruption}", file=sys.stderr)
+    for line in failures(run, tuple(engines)):
+        print(f"specdsl: {line}", file=sys.stderr)
     return run.exit_code
+
+
+def failures(run: CheckRun, engines: Sequence[str]) -> list[str]:
+    """One line per cause of `error` results (exit code 3): which engine could not
+    check what, why, and how to ask for the other engine alone."""
+    causes: dict[tuple[str, str], list[str]] = {}
+    for spec, j in run.all_judged():
+        if j.result.verdict == "error":
+            where = f"{spec.system.name} · {j.result.property}"
+            causes.setdefault((j.result.engine, j.result.message or "no message"), []).append(where)
+    lines = []
+    for (engine, message), places in causes.items():
+        what = places[0] if len(places) == 1 else f"{len(places)} properties"
+        hint = "".join(f"; --engine {e} checks with {e} alone" for e in engines if e != engine)
+        lines.append(f"{engine} could not check {what}: {message}{hint}")
+    return lines
 
 
 def _emit(run: CheckRun, args: argparse.Namespace) -> None:

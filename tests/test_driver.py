@@ -94,8 +94,36 @@ def test_no_result_from_any_engine_exits_3(monkeypatch, capsys):
 
 
 def test_one_engine_s_result_is_enough(monkeypatch):
-    engines = both(tlc={"Terminates": "error"}, z3={"Terminates": "holds"})
+    engines = both(tlc={"Terminates": "unknown"}, z3={"Terminates": "holds"})
     assert check(monkeypatch, engines) == 0
+
+
+def test_an_engine_that_could_not_run_exits_3_though_the_other_decided(monkeypatch, capsys):
+    engines = both(tlc={"Terminates": "error"}, z3={"Terminates": "holds"})
+    assert check(monkeypatch, engines) == 3
+    err = capsys.readouterr().err
+    assert "specdsl: tlc could not check lost_update · Terminates: forced error second line; " in err
+    assert "--engine z3 checks with z3 alone" in err
+
+
+def test_a_missing_java_exits_3_naming_the_cause_once(monkeypatch, capsys):
+    java = "Java not found (install Java 11+ or set JAVA_HOME); TLC cannot run"
+    engines = factories(
+        tlc=FakeEngine("tlc", raises=RuntimeError(java)),
+        z3=FakeEngine("z3", verdicts={"Terminates": "holds"}),
+    )
+    assert check(monkeypatch, engines, "--format", "json") == 3
+    [line] = [x for x in capsys.readouterr().err.splitlines() if "could not check" in x]
+    assert line == (
+        f"specdsl: tlc could not check 5 properties: tlc engine failed: RuntimeError: {java}; "
+        "--engine z3 checks with z3 alone"
+    )
+
+
+def test_an_unexpected_verdict_outranks_an_engine_error(monkeypatch):
+    system = replace(lost_update(), expectations=())
+    engines = both(tlc={"Terminates": "error"}, z3={"Terminates": "holds"})
+    assert check(monkeypatch, engines, systems=[system]) == 1
 
 
 def test_an_unexpected_verdict_outranks_a_missing_result(monkeypatch):

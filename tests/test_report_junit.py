@@ -53,6 +53,14 @@ def test_a_disagreement_fails_both_testcases_with_both_traces():
     assert "found by tlc" in failures[1].text
 
 
+def test_an_engine_error_is_an_error_even_when_the_other_engine_decided():
+    tlc = FakeEngine("tlc", verdicts={"Final": "error"})
+    root = parse(run_matrix(names=["Final"], tlc=tlc, z3=FakeEngine("z3")))
+    error = root.find(".//testcase[@name='Final [tlc]']/error")
+    assert error is not None and error.get("message") == "error: forced error second line"
+    assert root.get("errors") == "1"
+
+
 def test_a_property_without_any_result_is_an_error():
     root = parse(run_matrix(names=["Terminates"], tlc=FakeEngine("tlc")))
     error = root.find(".//testcase/error")

@@ -1,8 +1,8 @@
 """The JUnit XML report: one test suite per spec, one test case per
 (property, engine).  An unexpected verdict or a disagreement is a failure
-carrying the counterexample diagram(s); a property no engine could decide is
-an error; an engine's unknown/error on a property another engine decided is
-skipped.  Expected counterexamples are attached as system-out.  An
+carrying the counterexample diagram(s); an engine's error, and a property no
+engine could decide, is an error (as for the exit code, 3); an engine's unknown
+on a property another engine decided is skipped.  Expected counterexamples are attached as system-out.  An
 interrupted run's report has a test case in error saying so."""
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def _case(spec: SpecOutcome, j: Judged, unresolved: set[str]) -> ET.Element:
         failure = ET.SubElement(case, "failure", message=summary, type="unexpected")
         failure.text = diagram.render(spec.system, r) if r.trace is not None else r.message
     elif j.status == "no result":
-        tag = "error" if r.property in unresolved else "skipped"
+        tag = "error" if r.property in unresolved or r.verdict == "error" else "skipped"
         ET.SubElement(case, tag, message=f"{r.verdict}: {r.message}", type=r.verdict)
     elif r.trace is not None:  # an expected violation, or a witness reached
         summary += "\n\n" + diagram.render(spec.system, r)
