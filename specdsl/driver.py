@@ -431,6 +431,8 @@ def run_check(
     try:
         if args.output and not Path(args.output).resolve().parent.is_dir():
             raise BadInput(f"specdsl: --output {args.output}: no such directory")
+        if args.output and Path(args.output).resolve().is_dir():
+            raise BadInput(f"specdsl: --output {args.output} is a directory")
         selected = select_properties(load_systems(args.paths, overrides), args.properties)
     except BadInput as exc:
         print(exc, file=sys.stderr)
@@ -494,7 +496,9 @@ def _emit(run: CheckRun, args: argparse.Namespace) -> None:
         width = shutil.get_terminal_size().columns if to_terminal else 160
         text = render(run, diagrams=diagrams, color=to_terminal, width=width)
     if args.output:
-        write_atomic(Path(args.output), text)
+        from specdsl.output import write_report
+
+        write_report(Path(args.output), text)
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -530,12 +534,16 @@ def write_itf(run: CheckRun, folder: Path) -> list[Path]:
     return written
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str, mode: int | None = None) -> None:
+    """Replace `path` by a file holding `text` (a temporary file in the same
+    directory, renamed over it), with permissions `mode` (default: a new file's)."""
     fd, tmp = tempfile.mkstemp(dir=path.resolve().parent, prefix=f".{path.name}.", suffix=".tmp")
-    umask = os.umask(0)
-    os.umask(umask)
+    if mode is None:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask  # as an ordinary file, not mkstemp's 0600
     try:
-        os.fchmod(fd, 0o666 & ~umask)  # as an ordinary file, not mkstemp's 0600
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, path)

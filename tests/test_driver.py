@@ -284,6 +284,19 @@ def test_output_into_a_missing_directory_exits_2(monkeypatch, tmp_path, capsys):
     assert "no such directory" in capsys.readouterr().err
 
 
+def test_output_to_a_directory_exits_2_before_checking(monkeypatch, tmp_path, capsys):
+    tlc = FakeEngine("tlc", log=tmp_path / "log")
+    assert check(monkeypatch, factories(tlc=tlc), "--engine", "tlc", "--output", str(tmp_path)) == 2
+    assert "is a directory" in capsys.readouterr().err and not tlc.calls
+
+
+def test_output_through_a_symlink_writes_its_target(monkeypatch, tmp_path):
+    (tmp_path / "link.json").symlink_to("report.json")
+    check(monkeypatch, both(), *props("Final"), "--format", "json", "--output", str(tmp_path / "link.json"))
+    assert (tmp_path / "link.json").is_symlink()
+    assert json.loads((tmp_path / "report.json").read_text())["specs"][0]["name"] == "lost_update"
+
+
 def test_output_file_is_written_and_stdout_stays_empty(monkeypatch, tmp_path, capsys):
     report = tmp_path / "report.json"
     code = check(monkeypatch, both(z3={"Terminates": "holds"}), "--format", "json", "--output", str(report))
