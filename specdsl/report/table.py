@@ -92,7 +92,7 @@ def matrices(run: CheckRun, width: int) -> list[Table]:
         ]
         return max([len(name), *fits])
 
-    fix_width = max(len("fix"), *(len(spec.system.name) for spec in run.specs))
+    fix_width = max([len("fix"), *(len(spec.system.name) for spec in run.specs)])
     margin = 1 + fix_width + 3  # a border, the fix column and its padding
     widths = {name: column_width(name, broken=False) for name in props}
     if margin + sum(w + 3 for w in widths.values()) > width:
