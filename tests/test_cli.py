@@ -53,8 +53,8 @@ def test_the_engines_run_in_tlc_then_z3_order():
     assert list(driver.ENGINES) == ["tlc", "z3"]
 
 
-def run_cli(*argv: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def run_cli(*argv: str, **environ: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **environ}
     command = [sys.executable, "-m", "specdsl", *argv]
     return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
 
@@ -77,6 +77,22 @@ def test_the_baseline_race_end_to_end_with_tlc():
     [result] = json.loads(proc.stdout)["specs"][0]["results"]
     assert (result["verdict"], result["expected"]) == ("violated", "violated")
     assert result["trace"]["steps"][0]["action"] == "Init"
+
+
+def test_java_missing_exits_3_naming_the_cause(tmp_path):
+    # It used to exit 0: the TLC half of the matrix was missing and nothing said so but a note.
+    pytest.importorskip("specdsl.loader")
+    proc = run_cli(
+        "check", "specs/baseline.sw", "--property", "TypeOK", "--format", "json",
+        JAVA_HOME=str(tmp_path / "nowhere"), PATH=str(tmp_path),
+    )  # fmt: skip
+    assert proc.returncode == 3, proc.stderr
+    assert (
+        "specdsl: tlc could not check baseline · TypeOK: Java not found (install Java 11+ or set JAVA_HOME); "
+        "TLC cannot run; --engine z3 checks with z3 alone"
+    ) in proc.stderr.splitlines()
+    [tlc, z3] = json.loads(proc.stdout)["specs"][0]["results"]
+    assert (tlc["verdict"], z3["verdict"]) == ("error", "holds")
 
 
 def test_the_ci_example_runs_the_check_and_publishes_the_junit_report():
