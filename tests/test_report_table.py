@@ -7,7 +7,7 @@ from dataclasses import replace
 from driver_fakes import FakeEngine, run_matrix
 from ir_examples import lost_update
 
-from specdsl.driver import verdict_text
+from specdsl.driver import Interruption, verdict_text
 from specdsl.report.table import render, summary
 from specdsl.result import Result
 
@@ -127,4 +127,15 @@ def test_a_proof_by_an_inductive_invariant_is_named_after_the_matrix():
     )
     assert "inductive invariant" not in render(
         run_matrix(names=["TypeOK"], z3=FakeEngine("z3")), diagrams=False, color=False, width=200
+    )
+
+
+def test_an_interrupted_run_says_it_is_incomplete():
+    run = run_matrix(names=["Final"], tlc=FakeEngine("tlc"))
+    assert "INCOMPLETE" not in render(run, diagrams=False, color=False, width=120)
+    text = render(replace(run, interruption=Interruption(2, 1, 3)), diagrams=False, color=False, width=120)
+    assert "INCOMPLETE: interrupted (SIGINT): 1 of 3 jobs done; the specs and engines" in text
+    empty = replace(run, specs=(), interruption=Interruption(15, 0, 3))  # nothing finished
+    assert "INCOMPLETE: interrupted (SIGTERM): 0 of 3 jobs done" in render(
+        empty, diagrams=False, color=False, width=120
     )
