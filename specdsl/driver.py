@@ -240,7 +240,7 @@ def check_systems(
     )
 
 
-# What the worker processes import anyway: the forkserver imports it once for all of them.
+# What the worker processes import anyway: the forkserver imports them once for all workers.
 PRELOAD = ("specdsl.driver", "specdsl.tla.engine", "specdsl.smt.engine")
 
 
