@@ -2,7 +2,8 @@
 
 Exit codes (contract): 0 every verdict as expected; 1 an unexpected verdict or
 an engine disagreement (`gen --check`: generated files are stale); 2 bad input
-or usage; 3 an engine failed and some property got no result.
+or usage; 3 an engine that was asked for could not check some property, or
+no engine got a result for some property.
 """
 
 from __future__ import annotations

@@ -1,12 +1,14 @@
 """`specdsl check`: run the engines on every (spec, property), judge, report.
 
 For each spec, the engines run one after the other (TLC first, so that the
-depth of its complete breadth-first search can make Z3's BMC complete); specs
-run in parallel on threads (TLC is a subprocess and Z3 releases the GIL).
+depth of its complete breadth-first search can make Z3's BMC complete), in a
+worker process of the spec's own; specs run side by side, the costliest first
+(`workers.py`: a signal stops every worker and the report keeps what finished).
 Each result is then vetted (a counterexample must refute its property in the
 interpreter), compared across engines (`agreement`) and against the spec's
 `expect` clauses.  Engines are injectable: `run_check(..., engines=...)`
-takes a mapping from engine name to a factory, in run order.
+takes a mapping from engine name to a factory (picklable: defined at module
+level), in run order.
 """
 
 from __future__ import annotations
@@ -16,12 +18,11 @@ import contextlib
 import difflib
 import os
 import shutil
+import signal
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -29,9 +30,10 @@ from typing import Literal
 from specdsl import ir
 from specdsl.agreement import CONCLUSIVE, COUNTEREXAMPLE, Disagreement, disagreements
 from specdsl.engine import Engine, EngineOptions
-from specdsl.interp import EvalError, evaluate, is_terminal, successors
+from specdsl.interp import EvalError, evaluate, ground, is_terminal, successors
 from specdsl.ir import Property, System
 from specdsl.result import Result
+from specdsl.workers import Interrupted, Job, Send, run_jobs
 
 EngineFactory = Callable[[], Engine]
 
@@ -119,26 +121,47 @@ class SpecOutcome:
 
 
 @dataclass(frozen=True)
+class Interruption:
+    """The run was stopped by a signal after `done` of its `jobs` (spec, engine) runs."""
+
+    signum: int
+    done: int
+    jobs: int
+
+    def __str__(self) -> str:
+        return f"interrupted ({signal.Signals(self.signum).name}): {self.done} of {self.jobs} jobs done"
+
+
+@dataclass(frozen=True)
 class CheckRun:
-    specs: tuple[SpecOutcome, ...]
+    specs: tuple[SpecOutcome, ...]  # with an interruption: the specs with at least one engine's results
     engines: tuple[str, ...]
     seconds: float  # wall time of the whole matrix
     engine_seconds: tuple[tuple[str, float], ...]  # summed wall time of each engine's jobs
+    interruption: Interruption | None = None
 
     def all_judged(self) -> Iterator[tuple[SpecOutcome, Judged]]:
         for spec in self.specs:
             for j in spec.judged:
                 yield spec, j
 
+    def errors(self) -> list[Judged]:
+        """The results of engines that could not check a property (a missing
+        tool, a tool's failure, an engine fault, a rejected counterexample)."""
+        return [j for _, j in self.all_judged() if j.result.verdict == "error"]
+
     @property
     def exit_code(self) -> int:
-        """1 for an unexpected verdict or a disagreement, else 3 when some
-        property got no result from any engine, else 0."""
+        """128 + the signal's number when interrupted; else 1 for an unexpected
+        verdict or a disagreement; else 3 when an engine could not check some
+        property, or some property got no result from any engine; else 0."""
+        if self.interruption is not None:
+            return 128 + self.interruption.signum
         if any(s.disagreements for s in self.specs) or any(
             j.status == "unexpected" for _, j in self.all_judged()
         ):
             return 1
-        return 3 if any(s.unresolved for s in self.specs) else 0
+        return 3 if self.errors() or any(s.unresolved for s in self.specs) else 0
 
 
 def verdict_text(r: Result) -> str:
@@ -174,65 +197,128 @@ def check_systems(
     options: EngineOptions,
     on_job_done: Callable[[str, str], None] = lambda spec, engine: None,
 ) -> CheckRun:
-    """Check every selected property of every system with each named engine."""
+    """Check every selected property of every system with each named engine:
+    one worker process per spec (`workers.run_jobs`), at most `options.workers`
+    at a time, the costliest first.  SIGINT or SIGTERM stops them all; the run
+    then holds what had finished (`CheckRun.interruption`).  The factories of
+    the named engines are pickled: they must be defined at module level."""
     start = time.perf_counter()
     parallel = max(1, min(options.workers, len(selected)))
-    # Jobs share the cores: an engine gets the workers its spec's thread may use.
-    job_options = EngineOptions(
-        depth=options.depth,
-        timeout=options.timeout,
-        workers=max(1, options.workers // parallel),
-        tla2tools=options.tla2tools,
-    )
+    # Jobs share the cores: an engine gets the workers its spec's process may use.
+    job_options = replace(options, workers=max(1, options.workers // parallel))
+    factories = {name: engines[name] for name in engine_names}
+    order = sorted(range(len(selected)), key=lambda i: -estimated_cost(*selected[i]))
+    jobs = [Job(_check_spec, (*selected[i], tuple(engine_names), factories, job_options)) for i in order]
+    done: dict[int, list[_EngineRun]] = {i: [] for i in range(len(selected))}
 
-    locks = {name: threading.Lock() for name in engine_names}
+    def receive(job: int, message: object) -> None:
+        assert isinstance(message, _EngineRun)
+        done[order[job]].append(message)
+        on_job_done(selected[order[job]][0].name, message.engine)
 
-    def one_spec(item: tuple[System, tuple[Property, ...]]) -> tuple[SpecOutcome, list[tuple[str, float]]]:
-        system, props = item
-        results: list[Result] = []
-        timings = []
-        for name in engine_names:
-            diameters = [r.diameter for r in results if r.diameter is not None]
-            opts = replace(job_options, complete_depth=max(diameters, default=None))
-            t0 = time.perf_counter()
-            results += _run_engine(name, engines[name], locks[name], system, props, opts)
-            timings.append((name, time.perf_counter() - t0))
-            on_job_done(system.name, name)
-        return _outcome(system, props, results, engine_names), timings
-
-    pool = ThreadPoolExecutor(max_workers=parallel)
+    interruption = None
     try:
-        done = list(pool.map(one_spec, selected))
-    finally:  # on Ctrl-C, start no further job
-        pool.shutdown(wait=False, cancel_futures=True)
-    totals = {name: 0.0 for name in engine_names}
-    for _, timings in done:
-        for name, seconds in timings:
-            totals[name] += seconds
+        codes = run_jobs(jobs, parallel, receive, preload=PRELOAD)
+    except Interrupted as exc:
+        finished = sum(len(runs) for runs in done.values())
+        interruption = Interruption(exc.signum, finished, len(selected) * len(engine_names))
+        codes = [None] * len(jobs)
+    exit_codes = {order[job]: code for job, code in enumerate(codes)}
+    outcomes = []
+    for i, (system, props) in enumerate(selected):
+        if interruption is None:
+            done[i] += _lost(system, props, engine_names, done[i], exit_codes[i])
+        if done[i]:
+            results = [r for run in done[i] for r in run.results]
+            outcomes.append(_outcome(system, props, results, engine_names))
+    totals = dict.fromkeys(engine_names, 0.0)
+    for runs in done.values():
+        for run in runs:
+            totals[run.engine] += run.seconds
     return CheckRun(
-        tuple(outcome for outcome, _ in done),
-        tuple(engine_names),
-        time.perf_counter() - start,
-        tuple(totals.items()),
+        tuple(outcomes), tuple(engine_names), time.perf_counter() - start, tuple(totals.items()), interruption
     )
+
+
+# What the worker processes import anyway: the forkserver imports them once for all workers.
+PRELOAD = ("specdsl.driver", "specdsl.tla.engine", "specdsl.smt.engine")
+
+
+def estimated_cost(system: System, props: tuple[Property, ...]) -> int:
+    """A deterministic stand-in for a spec's checking time, to start the
+    longest first: every property's check (TLC's search, BMC, strengthening,
+    lasso search) considers every ground action at every step."""
+    return len(props) * sum(1 for a in system.actions for _ in ground(a))
+
+
+@dataclass(frozen=True)
+class _EngineRun:
+    """What a worker sends once an engine has checked its spec."""
+
+    engine: str
+    results: tuple[Result, ...]
+    seconds: float
+
+
+def _check_spec(
+    system: System,
+    props: tuple[Property, ...],
+    engine_names: tuple[str, ...],
+    factories: Mapping[str, EngineFactory],
+    options: EngineOptions,
+    send: Send,
+) -> None:
+    """A worker's job: the engines one after the other on one spec, each
+    getting the complete search depth of the ones before (TLC's)."""
+    results: list[Result] = []
+    for name in engine_names:
+        diameters = [r.diameter for r in results if r.diameter is not None]
+        opts = replace(options, complete_depth=max(diameters, default=None))
+        t0 = time.perf_counter()
+        mine = _run_engine(name, factories[name], system, props, opts)
+        results += mine
+        send(_EngineRun(name, tuple(mine), time.perf_counter() - t0))
+
+
+def _lost(
+    system: System,
+    props: tuple[Property, ...],
+    engine_names: Sequence[str],
+    runs: list[_EngineRun],
+    exit_code: int | None,
+) -> list[_EngineRun]:
+    """Error results for the engines a worker process did not finish (it crashed or was killed)."""
+    finished = {run.engine for run in runs}
+    lost = [name for name in engine_names if name not in finished]
+    why = (
+        f"killed by signal {-exit_code}"
+        if exit_code is not None and exit_code < 0
+        else f"exit code {exit_code}"
+    )
+    return [
+        _EngineRun(
+            name,
+            tuple(
+                _failed(system, p, name, f"the worker process ended ({why}) before {name} finished")
+                for p in props
+            ),
+            0.0,
+        )
+        for name in lost
+    ]
 
 
 def _run_engine(
     name: str,
     factory: EngineFactory,
-    lock: threading.Lock,
     system: System,
     props: tuple[Property, ...],
     options: EngineOptions,
 ) -> list[Result]:
     """One result per property, whatever happens: an engine that cannot be
-    loaded, raises, or leaves a property out gets an `error` result for it.
-    An engine runs one spec at a time unless it says `thread_safe = True`
-    (z3's default context is shared by every thread of the process)."""
+    loaded, raises, or leaves a property out gets an `error` result for it."""
     try:
-        engine = factory()
-        with contextlib.nullcontext() if getattr(engine, "thread_safe", False) else lock:
-            returned = engine.check(system, props, options)
+        returned = factory().check(system, props, options)
     except Exception as exc:  # an engine fault must not abort the other engines
         reason = f"{name} engine failed: {type(exc).__name__}: {exc}"
         return [_failed(system, p, name, reason) for p in props]
@@ -345,6 +431,8 @@ def run_check(
     try:
         if args.output and not Path(args.output).resolve().parent.is_dir():
             raise BadInput(f"specdsl: --output {args.output}: no such directory")
+        if args.output and Path(args.output).resolve().is_dir():
+            raise BadInput(f"specdsl: --output {args.output} is a directory")
         selected = select_properties(load_systems(args.paths, overrides), args.properties)
     except BadInput as exc:
         print(exc, file=sys.stderr)
@@ -362,8 +450,29 @@ def run_check(
         _emit(run, args)
     except OSError as exc:
         print(f"specdsl: cannot write the report: {exc}", file=sys.stderr)
-        return 2
+        if run.interruption is None:
+            return 2
+    if run.interruption is not None:
+        print(f"specdsl: {run.interruption}", file=sys.stderr)
+    for line in failures(run, tuple(engines)):
+        print(f"specdsl: {line}", file=sys.stderr)
     return run.exit_code
+
+
+def failures(run: CheckRun, engines: Sequence[str]) -> list[str]:
+    """One line per cause of `error` results (exit code 3): which engine could not
+    check what, why, and how to ask for the other engine alone."""
+    causes: dict[tuple[str, str], list[str]] = {}
+    for spec, j in run.all_judged():
+        if j.result.verdict == "error":
+            where = f"{spec.system.name} · {j.result.property}"
+            causes.setdefault((j.result.engine, j.result.message or "no message"), []).append(where)
+    lines = []
+    for (engine, message), places in causes.items():
+        what = places[0] if len(places) == 1 else f"{len(places)} properties"
+        hint = "".join(f"; --engine {e} checks with {e} alone" for e in engines if e != engine)
+        lines.append(f"{engine} could not check {what}: {message}{hint}")
+    return lines
 
 
 def _emit(run: CheckRun, args: argparse.Namespace) -> None:
@@ -387,7 +496,9 @@ def _emit(run: CheckRun, args: argparse.Namespace) -> None:
         width = shutil.get_terminal_size().columns if to_terminal else 160
         text = render(run, diagrams=diagrams, color=to_terminal, width=width)
     if args.output:
-        write_atomic(Path(args.output), text)
+        from specdsl.output import write_report
+
+        write_report(Path(args.output), text)
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -423,12 +534,16 @@ def write_itf(run: CheckRun, folder: Path) -> list[Path]:
     return written
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str, mode: int | None = None) -> None:
+    """Replace `path` by a file holding `text` (a temporary file in the same
+    directory, renamed over it), with permissions `mode` (default: a new file's)."""
     fd, tmp = tempfile.mkstemp(dir=path.resolve().parent, prefix=f".{path.name}.", suffix=".tmp")
-    umask = os.umask(0)
-    os.umask(umask)
+    if mode is None:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask  # as an ordinary file, not mkstemp's 0600
     try:
-        os.fchmod(fd, 0o666 & ~umask)  # as an ordinary file, not mkstemp's 0600
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, path)

@@ -4,8 +4,12 @@ per-property verdicts that a test can force."""
 
 from __future__ import annotations
 
+import json
+import os
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from ir_examples import lost_update
 from oracle import StateGraph, explore, safety_verdict
@@ -35,8 +39,12 @@ class FakeEngine:
     """`verdicts` forces a verdict per property (a forced counterexample gets a
     bogus one-state trace); temporal properties are `unknown` unless forced.
     `bound` makes every "holds"/"unreachable" bounded; `lemmas` are attached to
-    every "holds" (as by a proof); `raises` makes `check` raise.  As "tlc" it
-    reports the state count and the search depth."""
+    every "holds" (as by a proof); `raises` makes `check` raise; `sleep` makes it
+    wait first on the specs it names (seconds).  As "tlc" it reports the state count and the search depth.
+
+    The instance is its own factory (picklable, as the driver's worker processes
+    need).  A check runs in a worker process, so it records its calls in the
+    file `log`, if given: `calls` and `pids` read them back."""
 
     name: str
     method: str = "explicit"
@@ -44,14 +52,36 @@ class FakeEngine:
     bound: int | None = None
     lemmas: tuple[str, ...] = ()
     raises: Exception | None = None
-    calls: list[EngineOptions] = field(default_factory=list)
+    sleep: dict[str, float] = field(default_factory=dict)
+    log: Path | None = None
+
+    def __call__(self) -> FakeEngine:
+        return self
 
     def check(self, system: System, properties: Sequence[Property], options: EngineOptions) -> list[Result]:
-        self.calls.append(options)
+        if self.log is not None:
+            with open(self.log, "a") as f:
+                f.write(
+                    json.dumps({"spec": system.name, "pid": os.getpid(), "options": asdict(options)}) + "\n"
+                )
+        time.sleep(self.sleep.get(system.name, 0.0))
         if self.raises is not None:
             raise self.raises
         graph = explore(system)
         return [self._one(graph, p) for p in properties]
+
+    def logged(self) -> list[dict]:
+        """The calls so far: spec, pid and options (as a dict) of each."""
+        assert self.log is not None, "give the fake a log file to see its calls"
+        return [json.loads(line) for line in self.log.read_text().splitlines()] if self.log.exists() else []
+
+    @property
+    def calls(self) -> list[EngineOptions]:
+        return [EngineOptions(**entry["options"]) for entry in self.logged()]
+
+    @property
+    def pids(self) -> list[int]:
+        return [entry["pid"] for entry in self.logged()]
 
     def _one(self, graph: StateGraph, p: Property) -> Result:
         system = graph.system
@@ -86,5 +116,5 @@ def run_matrix(systems: Sequence[System] = (), names: Sequence[str] = (), **engi
 
 
 def factories(**engines: FakeEngine) -> dict[str, object]:
-    """An engine registry for the driver, in the order given."""
-    return {name: (lambda e=engine: e) for name, engine in engines.items()}
+    """An engine registry for the driver, in the order given (each fake is its own factory)."""
+    return dict(engines)

@@ -5,9 +5,12 @@ counterexamples, property selection, output files.  Engines are fakes
 from __future__ import annotations
 
 import json
-import threading
+import os
+import signal
+import tempfile
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from driver_fakes import FakeEngine, factories
@@ -91,8 +94,36 @@ def test_no_result_from_any_engine_exits_3(monkeypatch, capsys):
 
 
 def test_one_engine_s_result_is_enough(monkeypatch):
-    engines = both(tlc={"Terminates": "error"}, z3={"Terminates": "holds"})
+    engines = both(tlc={"Terminates": "unknown"}, z3={"Terminates": "holds"})
     assert check(monkeypatch, engines) == 0
+
+
+def test_an_engine_that_could_not_run_exits_3_though_the_other_decided(monkeypatch, capsys):
+    engines = both(tlc={"Terminates": "error"}, z3={"Terminates": "holds"})
+    assert check(monkeypatch, engines) == 3
+    err = capsys.readouterr().err
+    assert "specdsl: tlc could not check lost_update · Terminates: forced error second line; " in err
+    assert "--engine z3 checks with z3 alone" in err
+
+
+def test_a_missing_java_exits_3_naming_the_cause_once(monkeypatch, capsys):
+    java = "Java not found (install Java 11+ or set JAVA_HOME); TLC cannot run"
+    engines = factories(
+        tlc=FakeEngine("tlc", raises=RuntimeError(java)),
+        z3=FakeEngine("z3", verdicts={"Terminates": "holds"}),
+    )
+    assert check(monkeypatch, engines, "--format", "json") == 3
+    [line] = [x for x in capsys.readouterr().err.splitlines() if "could not check" in x]
+    assert line == (
+        f"specdsl: tlc could not check 5 properties: tlc engine failed: RuntimeError: {java}; "
+        "--engine z3 checks with z3 alone"
+    )
+
+
+def test_an_unexpected_verdict_outranks_an_engine_error(monkeypatch):
+    system = replace(lost_update(), expectations=())
+    engines = both(tlc={"Terminates": "error"}, z3={"Terminates": "holds"})
+    assert check(monkeypatch, engines, systems=[system]) == 1
 
 
 def test_an_unexpected_verdict_outranks_a_missing_result(monkeypatch):
@@ -106,11 +137,12 @@ def test_an_engine_that_raises_gives_error_results(monkeypatch, capsys):
     assert "tlc engine failed: RuntimeError: java exploded badly" in capsys.readouterr().out
 
 
-def test_an_engine_that_cannot_be_imported_is_an_engine_failure(monkeypatch, capsys):
-    def missing():
-        raise ModuleNotFoundError("No module named 'specdsl.smt.engine'")
+def missing_engine():
+    raise ModuleNotFoundError("No module named 'specdsl.smt.engine'")
 
-    engines = {**both(z3={"Terminates": "holds"}), "z3": missing}
+
+def test_an_engine_that_cannot_be_imported_is_an_engine_failure(monkeypatch, capsys):
+    engines = {**both(z3={"Terminates": "holds"}), "z3": missing_engine}
     # TLC still decides the safety properties; Terminates has no result left.
     assert check(monkeypatch, engines) == 3
     out = capsys.readouterr().out
@@ -118,11 +150,12 @@ def test_an_engine_that_cannot_be_imported_is_an_engine_failure(monkeypatch, cap
     assert "tlc violated @4" in out
 
 
-def test_an_engine_that_leaves_a_property_out_gets_an_error_for_it(monkeypatch, capsys):
-    class Forgetful(FakeEngine):
-        def check(self, system, properties, options):
-            return super().check(system, properties, options)[1:]
+class Forgetful(FakeEngine):
+    def check(self, system, properties, options):
+        return super().check(system, properties, options)[1:]
 
+
+def test_an_engine_that_leaves_a_property_out_gets_an_error_for_it(monkeypatch, capsys):
     engines = factories(tlc=Forgetful("tlc"))
     assert check(monkeypatch, engines, "--engine", "tlc", *props("TypeOK", "Final")) == 3
     assert "tlc engine returned no result for TypeOK" in capsys.readouterr().out
@@ -144,28 +177,52 @@ def test_a_witness_trace_that_does_not_reach_it_is_an_internal_error(monkeypatch
 # Engine order and options
 
 
-def test_tlc_runs_first_and_its_search_depth_makes_z3_complete(monkeypatch):
-    tlc, z3 = FakeEngine("tlc"), FakeEngine("z3", method="bmc")
+def test_a_worker_process_that_dies_gives_error_results(monkeypatch, capsys):
+    engines = both()
+    engines["z3"] = FakeEngine("z3", raises=SystemExit(7))  # not an engine fault: the process ends
+    assert check(monkeypatch, engines) == 3
+    out = capsys.readouterr().out
+    assert "tlc violated @4" in out
+    assert "error: the worker process ended (exit code 7) before z3 finished" in out
+
+
+def test_tlc_runs_first_and_its_search_depth_makes_z3_complete(monkeypatch, tmp_path):
+    tlc, z3 = FakeEngine("tlc", log=tmp_path / "tlc"), FakeEngine("z3", method="bmc", log=tmp_path / "z3")
     check(monkeypatch, factories(tlc=tlc, z3=z3), "--depth", "7", "--timeout", "9")
     assert tlc.calls[0].complete_depth is None
     assert z3.calls[0] == EngineOptions(depth=7, timeout=9.0, workers=z3.calls[0].workers, complete_depth=4)
 
 
-def test_engine_choice_runs_only_that_engine(monkeypatch):
-    tlc, z3 = FakeEngine("tlc"), FakeEngine("z3")
+def test_engine_choice_runs_only_that_engine(monkeypatch, tmp_path):
+    tlc, z3 = FakeEngine("tlc", log=tmp_path / "tlc"), FakeEngine("z3", log=tmp_path / "z3")
     check(monkeypatch, factories(tlc=tlc, z3=z3), "--engine", "z3", *props("TypeOK"))
     assert (len(tlc.calls), len(z3.calls)) == (0, 1)
     assert z3.calls[0].complete_depth is None
 
 
-def test_specs_run_in_parallel_and_share_the_workers(monkeypatch):
-    tlc = FakeEngine("tlc")
+def test_specs_run_in_worker_processes_and_share_the_workers(monkeypatch, tmp_path):
+    tlc = FakeEngine("tlc", log=tmp_path / "tlc")
     systems = [lost_update(), replace(lost_update(), name="lost_update_2")]
     only_tlc = ("--engine", "tlc", *props("TypeOK"))
     check(monkeypatch, factories(tlc=tlc), *only_tlc, "--workers", "2", systems=systems)
     assert [o.workers for o in tlc.calls] == [1, 1]
+    assert len(set(tlc.pids)) == 2 and os.getpid() not in tlc.pids  # a process per spec
     check(monkeypatch, factories(tlc=tlc), *only_tlc, "--workers", "4")
     assert tlc.calls[-1].workers == 4
+
+
+def test_the_costliest_spec_starts_first_and_the_report_keeps_the_spec_order(tmp_path):
+    small = replace(lost_update(), name="small")
+    big = replace(lost_update(), name="big")
+    selected = [(small, small.properties[:1]), (big, big.properties)]  # big checks five properties
+    assert driver.estimated_cost(*selected[1]) > driver.estimated_cost(*selected[0])
+    tlc = FakeEngine("tlc", log=tmp_path / "tlc")
+    run = driver.check_systems(selected, ["tlc"], factories(tlc=tlc), EngineOptions(workers=1))
+    assert [json.loads(line)["spec"] for line in (tmp_path / "tlc").read_text().splitlines()] == [
+        "big",
+        "small",
+    ]
+    assert [s.system.name for s in run.specs] == ["small", "big"]
 
 
 def test_results_are_in_property_then_engine_order(monkeypatch):
@@ -227,6 +284,19 @@ def test_output_into_a_missing_directory_exits_2(monkeypatch, tmp_path, capsys):
     assert "no such directory" in capsys.readouterr().err
 
 
+def test_output_to_a_directory_exits_2_before_checking(monkeypatch, tmp_path, capsys):
+    tlc = FakeEngine("tlc", log=tmp_path / "log")
+    assert check(monkeypatch, factories(tlc=tlc), "--engine", "tlc", "--output", str(tmp_path)) == 2
+    assert "is a directory" in capsys.readouterr().err and not tlc.calls
+
+
+def test_output_through_a_symlink_writes_its_target(monkeypatch, tmp_path):
+    (tmp_path / "link.json").symlink_to("report.json")
+    check(monkeypatch, both(), *props("Final"), "--format", "json", "--output", str(tmp_path / "link.json"))
+    assert (tmp_path / "link.json").is_symlink()
+    assert json.loads((tmp_path / "report.json").read_text())["specs"][0]["name"] == "lost_update"
+
+
 def test_output_file_is_written_and_stdout_stays_empty(monkeypatch, tmp_path, capsys):
     report = tmp_path / "report.json"
     code = check(monkeypatch, both(z3={"Terminates": "holds"}), "--format", "json", "--output", str(report))
@@ -258,29 +328,32 @@ def test_trace_none_prints_no_diagram(monkeypatch, capsys):
     assert "a 4-step trace" not in capsys.readouterr().out
 
 
-class Concurrency(FakeEngine):
-    """Records how many of its `check` calls ran at once."""
+def test_an_interrupted_run_keeps_what_finished_and_stops_the_rest(monkeypatch, tmp_path):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the run's directory goes
+    tlc = FakeEngine("tlc", sleep={"second": 60}, log=tmp_path / "log")
+    systems = [replace(lost_update(), name="first"), replace(lost_update(), name="second")]
 
-    def __init__(self, thread_safe: bool) -> None:
-        super().__init__("tlc")
-        self.thread_safe = thread_safe
-        self.running = self.most = 0
-        self.lock = threading.Lock()
+    def interrupt_once_the_slow_check_runs(spec: str, engine: str) -> None:
+        while len(tlc.pids) < 2:  # the second spec's worker is in its check
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGINT)
 
-    def check(self, system, properties, options):
-        with self.lock:
-            self.running += 1
-            self.most = max(self.most, self.running)
-        time.sleep(0.05)
-        with self.lock:
-            self.running -= 1
-        return super().check(system, properties, options)
+    selected = driver.select_properties(systems, ["Final"])
+    options = EngineOptions(workers=2)
+    run = driver.check_systems(
+        selected, ["tlc"], factories(tlc=tlc), options, interrupt_once_the_slow_check_runs
+    )
+    assert str(run.interruption) == "interrupted (SIGINT): 1 of 2 jobs done" and run.exit_code == 130
+    assert [s.system.name for s in run.specs] == ["first"]
+    assert [j.result.verdict for j in run.specs[0].judged] == ["violated"]
+    [slow] = [entry["pid"] for entry in tlc.logged() if entry["spec"] == "second"]
+    assert _gone(slow)
+    assert not list(tmp_path.glob("specdsl-*"))
 
 
-@pytest.mark.parametrize("thread_safe", [False, True])
-def test_an_engine_runs_one_spec_at_a_time_unless_it_is_thread_safe(thread_safe):
-    engine = Concurrency(thread_safe)
-    systems = [replace(lost_update(), name=f"copy{i}") for i in range(4)]
-    selected = driver.select_properties(systems, ["TypeOK"])
-    driver.check_systems(selected, ["tlc"], factories(tlc=engine), EngineOptions(workers=4))
-    assert (engine.most > 1) == thread_safe
+def _gone(pid: int) -> bool:
+    """No such process (or a zombie nobody reaps)."""
+    try:
+        return "State:\tZ" in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True

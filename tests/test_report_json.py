@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import signal
 from dataclasses import replace
 
 from driver_fakes import FakeEngine, run_matrix
 from ir_examples import lost_update
 
+from specdsl.driver import Interruption
 from specdsl.ir import Span, StateVar
 from specdsl.report.json import render
 
@@ -34,7 +36,8 @@ def report() -> dict:
 
 def test_top_level_and_spec_fields():
     doc = report()
-    assert set(doc) == {"specdsl_version", "specs"} and doc["specdsl_version"] == "0.1.0"
+    assert set(doc) == {"specdsl_version", "incomplete", "specs"} and doc["specdsl_version"] == "0.1.0"
+    assert doc["incomplete"] is False
     [spec] = doc["specs"]
     assert set(spec) == {"name", "file", "params", "results"}
     assert (spec["name"], spec["file"], spec["params"]) == ("lost_update", "specs/lost.sw", {"THREADS": 2})
@@ -96,3 +99,9 @@ def test_a_variable_declared_in_an_imported_file_is_not_init_s_source():
     assert isinstance(first, StateVar)
     doc = json.loads(render(run_matrix([system], ["Final"], tlc=FakeEngine("tlc"))))
     assert doc["specs"][0]["results"][0]["trace"]["steps"][0]["source"] == "specs/lost.sw:4"
+
+
+def test_an_interrupted_run_is_marked_incomplete():
+    run = run_matrix(names=["Final"], tlc=FakeEngine("tlc"))
+    doc = json.loads(render(replace(run, interruption=Interruption(signal.SIGINT, 1, 2))))
+    assert doc["incomplete"] is True and doc["specs"][0]["results"][0]["verdict"] == "violated"

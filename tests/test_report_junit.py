@@ -8,6 +8,7 @@ from dataclasses import replace
 from driver_fakes import FakeEngine, run_matrix
 from ir_examples import lost_update
 
+from specdsl.driver import Interruption
 from specdsl.report.junit import render
 
 
@@ -53,8 +54,24 @@ def test_a_disagreement_fails_both_testcases_with_both_traces():
     assert "found by tlc" in failures[1].text
 
 
+def test_an_engine_error_is_an_error_even_when_the_other_engine_decided():
+    tlc = FakeEngine("tlc", verdicts={"Final": "error"})
+    root = parse(run_matrix(names=["Final"], tlc=tlc, z3=FakeEngine("z3")))
+    error = root.find(".//testcase[@name='Final [tlc]']/error")
+    assert error is not None and error.get("message") == "error: forced error second line"
+    assert root.get("errors") == "1"
+
+
 def test_a_property_without_any_result_is_an_error():
     root = parse(run_matrix(names=["Terminates"], tlc=FakeEngine("tlc")))
     error = root.find(".//testcase/error")
     assert error is not None and error.get("type") == "unknown"
     assert root.get("errors") == "1"
+
+
+def test_an_interrupted_run_is_an_error_test_case():
+    run = run_matrix(names=["Final"], tlc=FakeEngine("tlc"))
+    root = parse(replace(run, interruption=Interruption(15, 1, 3)))
+    error = root.find("testsuite[@name='specdsl']/testcase/error")
+    assert error is not None and error.get("message").startswith("INCOMPLETE: interrupted (SIGTERM): 1 of 3")
+    assert root.get("errors") == "1" and root.get("tests") == "2"  # Final [tlc] and the run

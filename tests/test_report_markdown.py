@@ -7,6 +7,7 @@ from dataclasses import replace
 from driver_fakes import FakeEngine, run_matrix
 from ir_examples import lost_update
 
+from specdsl.driver import Interruption
 from specdsl.report.markdown import render
 
 
@@ -52,3 +53,9 @@ def test_the_inductive_invariant_of_a_proof_is_folded_under_the_table():
     text = render(run_matrix(names=["TypeOK", "Final"], z3=FakeEngine("z3", lemmas=lemmas)), diagrams=False)
     title = "lost_update: TypeOK proved by an inductive invariant of 2 lemmas (z3)"
     assert f"<details><summary>{title}</summary>\n\n```text\n{lemmas[0]}\n{lemmas[1]}\n```" in text
+
+
+def test_an_interrupted_run_says_it_is_incomplete():
+    run = run_matrix(names=["Final"], tlc=FakeEngine("tlc"))
+    text = render(replace(run, interruption=Interruption(2, 1, 3)), diagrams=False)
+    assert "**INCOMPLETE: interrupted (SIGINT): 1 of 3 jobs done;" in text

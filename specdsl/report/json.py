@@ -20,6 +20,7 @@ def render(run: CheckRun) -> str:
 def to_json(run: CheckRun) -> dict[str, Any]:
     return {
         "specdsl_version": __version__,
+        "incomplete": run.interruption is not None,  # interrupted: what did not finish is missing
         "specs": [
             {
                 "name": spec.system.name,

@@ -1,8 +1,9 @@
 """The JUnit XML report: one test suite per spec, one test case per
 (property, engine).  An unexpected verdict or a disagreement is a failure
-carrying the counterexample diagram(s); a property no engine could decide is
-an error; an engine's unknown/error on a property another engine decided is
-skipped.  Expected counterexamples are attached as system-out."""
+carrying the counterexample diagram(s); an engine's error, and a property no
+engine could decide, is an error (as for the exit code, 3); an engine's unknown
+on a property another engine decided is skipped.  Expected counterexamples are attached as system-out.  An
+interrupted run's report has a test case in error saying so."""
 
 from __future__ import annotations
 
@@ -10,13 +11,17 @@ import xml.etree.ElementTree as ET
 
 from specdsl import diagram
 from specdsl.driver import CheckRun, Judged, SpecOutcome, verdict_text
+from specdsl.report.table import incomplete_note
 
 
 def render(run: CheckRun) -> str:
     root = ET.Element("testsuites", name="specdsl", time=f"{run.seconds:.3f}")
     totals = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
-    for spec in run.specs:
-        suite = _suite(spec)
+    suites = [_suite(spec) for spec in run.specs]
+    incomplete = incomplete_note(run)
+    if incomplete:  # a test case in error, so that CI shows it
+        suites.insert(0, _incomplete(incomplete))
+    for suite in suites:
         root.append(suite)
         for key in totals:
             totals[key] += int(suite.get(key, "0"))
@@ -24,6 +29,13 @@ def render(run: CheckRun) -> str:
         root.set(key, str(n))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _incomplete(note: str) -> ET.Element:
+    suite = ET.Element("testsuite", name="specdsl", tests="1", failures="0", errors="1", skipped="0")
+    case = ET.SubElement(suite, "testcase", classname="specdsl", name="the run finished", time="0.000")
+    ET.SubElement(case, "error", message=note, type="interrupted")
+    return suite
 
 
 def _suite(spec: SpecOutcome) -> ET.Element:
@@ -64,7 +76,7 @@ def _case(spec: SpecOutcome, j: Judged, unresolved: set[str]) -> ET.Element:
         failure = ET.SubElement(case, "failure", message=summary, type="unexpected")
         failure.text = diagram.render(spec.system, r) if r.trace is not None else r.message
     elif j.status == "no result":
-        tag = "error" if r.property in unresolved else "skipped"
+        tag = "error" if r.property in unresolved or r.verdict == "error" else "skipped"
         ET.SubElement(case, tag, message=f"{r.verdict}: {r.message}", type=r.verdict)
     elif r.trace is not None:  # an expected violation, or a witness reached
         summary += "\n\n" + diagram.render(spec.system, r)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from specdsl import diagram
 from specdsl.driver import CheckRun, SpecOutcome, verdict_text
-from specdsl.report.table import group_title, invariant_title, notes, summary
+from specdsl.report.table import group_title, incomplete_note, invariant_title, notes, summary
 
 ICON = {"as expected": "✅", "unexpected": "❌", "no result": "❔"}
 DISAGREE = "⚠️"
@@ -28,6 +28,7 @@ def render(run: CheckRun, *, diagrams: bool) -> str:
         f"{ICON['as expected']} as expected · {ICON['unexpected']} unexpected · "
         f"{DISAGREE} engines disagree · {ICON['no result']} no result",
         "",
+        *([f"**{incomplete}**", ""] if (incomplete := incomplete_note(run)) else []),
         f"**{summary(run)}**",
     ]
     items = [f"- {ICON[status]} {where}: {_escape(what)}" for status, where, what in notes(run)]

@@ -27,7 +27,10 @@ def render(run: CheckRun, *, diagrams: bool, color: bool, width: int) -> str:
     for table in matrices(run, width):
         console.print(table)
     console.print(LEGEND, style="dim")
-    console.print(summary(run), style="bold red" if run.exit_code else "bold green")
+    incomplete = incomplete_note(run)
+    if incomplete:
+        console.print(incomplete, style="bold red", markup=False)
+    console.print(summary(run), style="bold red" if run.exit_code else "bold green", markup=False)
     remarks = notes(run)
     if remarks:
         console.print()
@@ -89,7 +92,7 @@ def matrices(run: CheckRun, width: int) -> list[Table]:
         ]
         return max([len(name), *fits])
 
-    fix_width = max(len("fix"), *(len(spec.system.name) for spec in run.specs))
+    fix_width = max([len("fix"), *(len(spec.system.name) for spec in run.specs)])
     margin = 1 + fix_width + 3  # a border, the fix column and its padding
     widths = {name: column_width(name, broken=False) for name in props}
     if margin + sum(w + 3 for w in widths.values()) > width:
@@ -153,18 +156,56 @@ def _style(j: Judged, disagree: bool) -> str:
     return "yellow" if j.result.verdict == "violated" else "green"
 
 
+CATEGORIES = ("as expected", "unexpected", "disagreeing", "unknown", "error")
+
+
+def category(spec: SpecOutcome, j: Judged) -> str:
+    """The one summary category of a cell (a result)."""
+    if spec.disagreement_for(j.result.property) is not None:
+        return "disagreeing"
+    if j.status != "no result":
+        return j.status
+    return "error" if j.result.verdict == "error" else "unknown"
+
+
 def summary(run: CheckRun) -> str:
-    judged = [j for _, j in run.all_judged()]
+    """Counts of every cell by category (they add up to the number of results),
+    then the properties with an unknown or error cell, by name."""
+    counts = dict.fromkeys(CATEGORIES, 0)
+    for spec, j in run.all_judged():
+        counts[category(spec, j)] += 1
     props = sum(len(spec.properties) for spec in run.specs)
-    unexpected = sum(j.status == "unexpected" for j in judged)
-    disagreements = sum(len(spec.disagreements) for spec in run.specs)
-    unresolved = sum(len(spec.unresolved) for spec in run.specs)
-    return (
-        f"{len(run.specs)} spec(s), {props} properties, {len(judged)} results: "
-        f"{sum(j.status == 'as expected' for j in judged)} as expected, {unexpected} unexpected, "
-        f"{disagreements} disagreement(s), {unresolved} property(ies) without a result "
-        f"({run.seconds:.1f} s)"
+    line = (
+        f"{len(run.specs)} spec(s), {props} properties, {sum(counts.values())} results: "
+        + ", ".join(f"{n} {kind}" for kind, n in counts.items())
+        + f" ({run.seconds:.1f} s)"
     )
+    undecided = [text for spec in run.specs if (text := _undecided(spec))]
+    return line + ("; unknown or error: " + "; ".join(undecided) if undecided else "")
+
+
+def _undecided(spec: SpecOutcome) -> str:
+    """`prepare_timeout: FaultCompletes (z3 unknown)`, or `baseline: every property
+    (tlc error)` when one failure took them all; "" when every cell has a verdict."""
+    cells: dict[str, str] = {}
+    for j in spec.judged:
+        if category(spec, j) in ("unknown", "error"):
+            cell = f"{j.result.engine} {j.result.verdict}"
+            cells[j.result.property] = (
+                f"{cells[j.result.property]}, {cell}" if j.result.property in cells else cell
+            )
+    if not cells:
+        return ""
+    if len(cells) == len(spec.properties) > 1 and len(set(cells.values())) == 1:
+        return f"{spec.system.name}: every property ({next(iter(cells.values()))})"
+    return f"{spec.system.name}: " + ", ".join(f"{prop} ({what})" for prop, what in cells.items())
+
+
+def incomplete_note(run: CheckRun) -> str | None:
+    """The line that says a report lacks what an interruption left unchecked."""
+    if run.interruption is None:
+        return None
+    return f"INCOMPLETE: {run.interruption}; the specs and engines that did not finish are missing"
 
 
 def notes(run: CheckRun) -> list[tuple[Status, str, str]]:

@@ -7,7 +7,8 @@ version 11 or newer.  Every problem is a `ToolError` with a one-line message.
 
 TLC runs in a private temporary directory (modules, configuration, metadir and
 Java's temporary files), in its own process group so that a timeout kills
-TLC and everything it started, always with `-continue` (the engine's checks
+TLC and everything it started (and so does a stopped worker process of the
+driver: `workers.popen_group`), always with `-continue` (the engine's checks
 fail once each, see `emit.render_wrapper`).
 
 JVM flags.  A TLC run on the specs' state spaces (hundreds of states) is almost
@@ -44,6 +45,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal
+
+from specdsl.workers import forget_group, popen_group
 
 MIN_JAVA = 11
 TLC_CLASS = "tlc2/TLC.class"
@@ -237,14 +240,7 @@ def run_tlc(
         cmd = tlc_command(tools, module, f"{module}.cfg", workers, deadlock, heap, tmp, jvm)
         start = time.monotonic()
         try:
-            proc = subprocess.Popen(
-                cmd,
-                cwd=tmp,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                start_new_session=True,
-            )
+            proc = popen_group(cmd, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         except OSError as e:
             raise ToolError(f"cannot start {tools.java}: {e.strerror}") from None
         try:
@@ -253,6 +249,7 @@ def run_tlc(
             if proc.poll() is None:  # interrupted or cancelled: leave nothing running
                 _kill_group(proc)
                 proc.wait()
+            forget_group(proc)
         return Invocation(
             out, err, None if timed_out else proc.returncode, time.monotonic() - start, timed_out
         )
