@@ -16,9 +16,13 @@ import secrets
 from pathlib import Path
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str, mode: int | None = None) -> None:
+    """Replace `path` by a file holding `text`, with permissions `mode` (default: a new
+    file's; a report written over an existing file keeps that file's mode)."""
     fd, tmp = _create_temporary(path)
     try:
+        if mode is not None:
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, path)

@@ -16,11 +16,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
-import os
 import shutil
 import signal
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -29,6 +27,7 @@ from typing import Literal
 
 from specdsl import ir
 from specdsl.agreement import CONCLUSIVE, COUNTEREXAMPLE, Disagreement, disagreements
+from specdsl.atomic import write_atomic
 from specdsl.engine import Engine, EngineOptions
 from specdsl.interp import EvalError, evaluate, ground, is_terminal, successors
 from specdsl.ir import Property, System
@@ -532,25 +531,6 @@ def write_itf(run: CheckRun, folder: Path) -> list[Path]:
             write_atomic(path, itf.dumps(spec.system, j.result))
             written.append(path)
     return written
-
-
-def write_atomic(path: Path, text: str, mode: int | None = None) -> None:
-    """Replace `path` by a file holding `text` (a temporary file in the same
-    directory, renamed over it), with permissions `mode` (default: a new file's)."""
-    fd, tmp = tempfile.mkstemp(dir=path.resolve().parent, prefix=f".{path.name}.", suffix=".tmp")
-    if mode is None:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask  # as an ordinary file, not mkstemp's 0600
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 @contextlib.contextmanager

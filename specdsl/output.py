@@ -14,7 +14,7 @@ import os
 import stat
 from pathlib import Path
 
-from specdsl.driver import write_atomic
+from specdsl.atomic import write_atomic
 
 
 def write_report(path: Path, text: str) -> None:
