@@ -46,7 +46,7 @@ from specdsl.ir import (
 )
 from specdsl.irdump import format_excluded, format_expr
 from specdsl.smt.encode import Encoding, decode_state
-from specdsl.smt.solver import Budget, check, new_solver, reason
+from specdsl.smt.solver import NEVER, Budget, Deadline, check, new_solver, reason
 from specdsl.types import capped_size
 from specdsl.values import domain
 
@@ -135,11 +135,13 @@ class Sample:
         return dict(zip(self.rows, self.depths))
 
     @staticmethod
-    def of(system: System, limit: int = SAMPLE_STATES) -> Sample:
+    def of(system: System, limit: int = SAMPLE_STATES, deadline: Deadline = NEVER) -> Sample:
+        """The first `limit` states of a breadth-first search (fewer once `deadline` has
+        passed: the run is cut then, and a smaller sample is still a sample)."""
         locs = tuple(locations(system))
         seen = dict.fromkeys(initial_states(system), 0)
         queue = deque(seen)
-        while queue and len(seen) < limit:
+        while queue and len(seen) < limit and not deadline.passed():
             state = queue.popleft()
             for _, nxt in successors(system, state):
                 if nxt not in seen:
