@@ -70,19 +70,25 @@ def bmc(
     satisfies), and the query is repeated for the goals still open.  `reduce`:
     partial-order reduction.  The depth is the search's budget: no work limit."""
     start = time.monotonic()
+    run = BmcRun({})
+    open_goals = list(goals)
+
+    def cut(k: int) -> BmcRun:
+        for g in open_goals:
+            run.results[g.name] = Reach("stopped", k, time.monotonic() - start, message=deadline.why())
+        return run
+
+    if deadline.passed():  # before the transition relation is built (a big system takes a while)
+        return cut(0)
     u = Unrolling(enc)
     solver = new_solver(enc.tm)
     solver.add(u.at(enc.init(), 0))
     step = enc.trans()
     order = ordered(enc, commuting(enc, None)) if reduce else enc.tm.true
     budget = Budget(None, deadline)
-    run = BmcRun({})
-    open_goals = list(goals)
     for k in range(depth + 1):
         if deadline.passed():  # before the unrolling grows: a deep bound must not outlast the deadline
-            for g in open_goals:
-                run.results[g.name] = Reach("stopped", k, time.monotonic() - start, message=deadline.why())
-            return run
+            return cut(k)
         t0 = time.monotonic()
         if k > 0:
             solver.add(u.at(step, k - 1))

@@ -342,6 +342,8 @@ def search(
     if not formulas:
         return {}
     start = time.monotonic()
+    if deadline.passed():  # before the lasso encoding is built (a big system takes a while)
+        return {name: LassoResult("stopped", 1, 0.0, message=deadline.why()) for name, _ in formulas}
     lasso = LassoEncoding(enc, model, [f for _, f in formulas], facts)
     budget = Budget(None, deadline)
     results: dict[str, LassoResult] = {}

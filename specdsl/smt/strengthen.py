@@ -140,18 +140,23 @@ class Sample:
         passed: the run is cut then, and a smaller sample is still a sample)."""
         locs = tuple(locations(system))
         seen = dict.fromkeys(initial_states(system), 0)
+        rows = [_read(locs, s) for s in seen]
         queue = deque(seen)
         while queue and len(seen) < limit and not deadline.passed():
             state = queue.popleft()
             for _, nxt in successors(system, state):
                 if nxt not in seen:
                     seen[nxt] = seen[state] + 1
+                    rows.append(_read(locs, nxt))  # read as found, within the deadline
                     queue.append(nxt)
-        rows = tuple(tuple(loc.read(s) for loc in locs) for s in seen)
-        return Sample(locs, rows, tuple(seen.values()), complete=not queue)
+        return Sample(locs, tuple(rows), tuple(seen.values()), complete=not queue)
 
     def row(self, state: State) -> tuple[Value, ...]:
-        return tuple(loc.read(state) for loc in self.locations)
+        return _read(self.locations, state)
+
+
+def _read(locs: Sequence[Location], state: State) -> tuple[Value, ...]:
+    return tuple(loc.read(state) for loc in locs)
 
 
 class Cover:
@@ -241,6 +246,8 @@ class _GaveUp(Exception):
 def strengthen(enc: Encoding, targets: Sequence[z3.BoolRef], budget: Budget, sample: Sample) -> Strengthening:
     """Learn lemmas until the targets that survive, with them, are inductive.
     `targets` are templates over the pre-state; `proved` holds their indices."""
+    if budget.stopped():  # before the solvers are set up (a big system takes a while)
+        return Strengthening(frozenset(), {}, (), (), 0, f"{budget.deadline.why()} before the first query")
     learner = _Learner(enc, budget, sample)
     try:
         return learner.run(targets)
