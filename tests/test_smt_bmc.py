@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 import z3
 from ir_examples import lost_update
@@ -76,3 +78,14 @@ def test_a_passed_deadline_stops_the_search_before_depth_0() -> None:
     run = bmc(enc, [_goal(enc, system.property("Final"))], depth=6, deadline=Deadline.after(0))
     r = run.results["Final"]
     assert (r.status, r.depth, r.message) == ("stopped", 0, "cut by --timeout 0")
+
+
+def test_a_deep_bound_stops_at_the_deadline_instead_of_unrolling_every_step() -> None:
+    """`--depth 100000` once built 100000 copies of the step (59 s, 1.1 GB) past a 5 s timeout."""
+    system = lost_update()
+    enc = Encoding(system)
+    deadline = Deadline.after(30, itertools.count().__next__)  # passes after 30 looks at the clock
+    run = bmc(enc, [_goal(enc, system.property("TypeOK"))], depth=10**6, deadline=deadline)
+    r = run.results["TypeOK"]
+    assert (r.status, r.message) == ("stopped", "cut by --timeout 30")
+    assert 0 < r.depth < 30 and len(run.depth_seconds) <= r.depth + 1

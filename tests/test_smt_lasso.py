@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -28,8 +29,8 @@ from specdsl.ir import (
 )
 from specdsl.loader import load_system
 from specdsl.smt.encode import Encoding
-from specdsl.smt.lasso import LassoResult, UnsupportedFormula, check_supported, loop_only, search
-from specdsl.smt.solver import NEVER, Budget
+from specdsl.smt.lasso import CHUNK, LassoResult, UnsupportedFormula, check_supported, loop_only, search
+from specdsl.smt.solver import NEVER, Budget, Deadline
 from specdsl.smt.strengthen import Sample, strengthen
 from specdsl.smt.traces import lasso_trace
 from specdsl.trace import Trace
@@ -165,3 +166,13 @@ def test_proved_facts_remove_no_behaviour(sleeps: bool, status: str) -> None:
 def test_a_no_op_step_does_not_make_a_fair_lasso() -> None:
     system = load_system(Path(__file__).parent / "data" / "noop_step.sw")
     assert _run(system, system.property("Sets").formula).status == "clear"  # type: ignore[arg-type]
+
+
+def test_a_deep_bound_stops_at_the_deadline_instead_of_unrolling_every_step() -> None:
+    system = lost_update()
+    deadline = Deadline.after(100, itertools.count().__next__)  # passes after 100 looks at the clock
+    r = search(Encoding(system), system.model("fair"), [("P", Eventually(_at("done", 1)))], 10**6, deadline)[
+        "P"
+    ]
+    assert (r.status, r.message) == ("stopped", "cut by --timeout 100")
+    assert 1 < r.depth < 100 and (r.depth - 1) % CHUNK == 0  # stopped at the start of a chunk

@@ -1,4 +1,11 @@
-"""The `z3` engine: BMC, k-induction and PDR for safety, lasso search for temporal properties."""
+"""The `z3` engine: BMC, k-induction and PDR for safety, lasso search for temporal properties.
+
+What decides a result is deterministic, so the same spec gets the same verdicts, methods,
+bounds, lemmas and traces on an idle and on a busy machine: the proofs' budgets are Z3 work
+(resource units, `solver.py`), the searches' budgets are depths, the strengthening's are
+counts of sampled states and lemmas.  `--timeout` is one wall-clock deadline for the whole
+run, a safety net that only cuts: what was established before it stays.
+"""
 
 from __future__ import annotations
 
@@ -115,7 +122,7 @@ class Z3Engine:
         budget = Budget(PROOF_WORK if complete else STRENGTHEN_WORK, deadline)
         rows, found = self._strengthen(enc, props, budget) if proofs else ({}, None)
         goals = [Goal(p.name, _target(enc, p)) for p in props if p.name not in rows]
-        if not rows:  # a proof covers the types too (`_good`)
+        if not rows:  # a proof covers the types too (`proof_goal`)
             goals.append(Goal(OUT_OF_TYPES, z3.Not(enc.dom())))
         # A target dropped by a reachable state of depth d fails within d + 1 steps: search that far.
         dropped = found.dropped if found is not None else {}
@@ -145,7 +152,7 @@ class Z3Engine:
                 rows[p.name] = _bounded(p, depth, r.seconds)
             else:
                 t0 = time.monotonic()
-                method, why = _proof(enc, _good(enc, p), i, found, depth, deadline)
+                method, why = _proof(enc, proof_goal(enc, p), i, found, depth, deadline)
                 bound = depth if method == "bmc" else None
                 msg = f"{_bounded(p, depth, 0).message}; {why}" if method == "bmc" else why
                 seconds = r.seconds + time.monotonic() - t0
@@ -158,7 +165,7 @@ class Z3Engine:
         """Rows for the properties one inductive strengthening proves, and its outcome."""
         t0 = time.monotonic()
         sample = Sample.of(enc.system, deadline=budget.deadline)
-        found = strengthen(enc, [_good(enc, p) for p in props], budget, sample)
+        found = strengthen(enc, [proof_goal(enc, p) for p in props], budget, sample)
         seconds = (time.monotonic() - t0) / len(props)
         n = len(found.lemmas)
         msg = f"proved: inductive (k = 1) with {n} lemmas learned from counterexamples to induction"
@@ -207,7 +214,7 @@ class Z3Engine:
         return rows
 
 
-def _good(enc: Encoding, p: Property) -> z3.BoolRef:
+def proof_goal(enc: Encoding, p: Property) -> z3.BoolRef:
     """What a proof of `p` shows invariant: not its target, and every variable in its type
     (so the proof holds for the IR semantics too, where a step may start outside the types)."""
     return z3.And(z3.Not(_target(enc, p)), enc.dom())

@@ -125,9 +125,10 @@ def reason(solver: z3.Solver, budget: Budget) -> str:
     """Why a query answered `unknown`, in a few words."""
     if budget.exhausted():
         return f"work budget spent ({budget.work:,} Z3 resource units)"
-    if budget.deadline.passed():
+    why = solver.reason_unknown()
+    if budget.deadline.passed() or why in ("timeout", "canceled"):  # its timeout is the deadline's
         return budget.deadline.why()
-    return f"Z3 answered unknown ({solver.reason_unknown()})"
+    return f"Z3 answered unknown ({why})"
 
 
 @dataclass(frozen=True)
