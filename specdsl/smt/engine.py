@@ -36,8 +36,8 @@ SAFETY = ("invariant", "deadlock", "witness")
 OUT_OF_TYPES = "<types>"  # the internal goal "some variable leaves its type"
 MAX_INDUCTION = 12  # the deepest k tried by k-induction
 # Work budgets (Z3 resource units, `solver.py`): they decide whether a proof is found, the same
-# way on an idle and a busy machine.  Measured: the one strengthening per spec spends 1-5 million
-# units on the eight specs, 4-15 million with --set SLOTS=2 (3-4 million units per CPU second).
+# way on an idle and a busy machine.  Measured: the one strengthening per spec spends 1.2-4.9
+# million units on the eight specs, 4.1-21 million with --set SLOTS=2 (2-5 million per CPU second).
 PROOF_WORK = 50_000_000  # per proof method and property, and the strengthening when TLC's depth is known
 STRENGTHEN_WORK = 250_000_000  # the one inductive strengthening per spec, without TLC's depth
 

@@ -8,8 +8,9 @@ and on a busy one.  In z3py, `solver.set("rlimit", n)` limits each `check` to n
 units counted from where the context's counter stands (the limit is per check, not
 cumulative), and `statistics()` "rlimit count" is the context's counter, shared by
 every solver of the context: a check's cost is the counter's growth across it.
-Measured on the swap-in specs: 3 to 9 million units per CPU second (strengthening,
-BMC, Spacer), so a budget of 1e9 units is a few minutes of solver time.
+Measured on the swap-in specs (`benchmarks/bench_z3.py`, section 4): 2 to 5 million
+units per CPU second of a strengthening (Python's share included), so 50 million units
+are 10 to 25 seconds of it on an idle machine, however long they take on a busy one.
 
 The deadline is the user's `--timeout`: a wall-clock safety net for one (spec,
 engine) run.  It never decides a result; a query it cuts is reported as cut, and
