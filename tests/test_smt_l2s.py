@@ -12,8 +12,8 @@ from specdsl.ir import System
 from specdsl.loader import load_system
 from specdsl.smt import l2s
 from specdsl.smt.encode import Encoding
-from specdsl.smt.engine import Z3Engine, _good
-from specdsl.smt.solver import Budget
+from specdsl.smt.engine import PROOF_WORK, Z3Engine, proof_goal
+from specdsl.smt.solver import NEVER, Budget
 from specdsl.smt.strengthen import Sample, strengthen
 
 DATA = Path(__file__).parent / "data"
@@ -59,12 +59,14 @@ def test_a_liveness_proof_is_an_inductive_invariant_of_the_product_checked_afres
     assert p.formula is not None
     prod = l2s.product(system, system.model(p.model), [(p.name, p.formula)])
     enc = Encoding(prod.system)
-    found = strengthen(enc, [_good(enc, t) for t in prod.targets], Budget(60), l2s.sample(prod, 100_000))
+    found = strengthen(
+        enc, [proof_goal(enc, t) for t in prod.targets], Budget(PROOF_WORK, NEVER), l2s.sample(prod, 100_000)
+    )
     assert found.proved == {0} and found.lemmas
 
     fresh = Encoding(prod.system)
     parts = [fresh.pred(lemma.expr()) for lemma in found.lemmas]
-    invariant = z3.And(*parts, _good(fresh, prod.targets[0]))
+    invariant = z3.And(*parts, proof_goal(fresh, prod.targets[0]))
     initially = z3.Solver(ctx=fresh.ctx)
     initially.add(fresh.init(), z3.Not(invariant))
     assert initially.check() == z3.unsat
@@ -100,7 +102,9 @@ def test_the_lemmas_of_a_liveness_proof_name_the_saved_state_apart() -> None:
     assert p.formula is not None
     prod = l2s.product(system, system.model(p.model), [(p.name, p.formula)])
     enc = Encoding(prod.system)
-    found = strengthen(enc, [_good(enc, t) for t in prod.targets], Budget(60), l2s.sample(prod, 100_000))
+    found = strengthen(
+        enc, [proof_goal(enc, t) for t in prod.targets], Budget(PROOF_WORK, NEVER), l2s.sample(prod, 100_000)
+    )
     text = [lemma.in_terms_of(prod.system) for lemma in found.lemmas]
     assert any("@loop" in t for t in text), text
     assert all(t.startswith("not (") for t in text)

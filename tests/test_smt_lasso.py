@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -28,8 +29,8 @@ from specdsl.ir import (
 )
 from specdsl.loader import load_system
 from specdsl.smt.encode import Encoding
-from specdsl.smt.lasso import LassoResult, UnsupportedFormula, check_supported, loop_only, search
-from specdsl.smt.solver import Budget
+from specdsl.smt.lasso import CHUNK, LassoResult, UnsupportedFormula, check_supported, loop_only, search
+from specdsl.smt.solver import NEVER, Budget, Deadline
 from specdsl.smt.strengthen import Sample, strengthen
 from specdsl.smt.traces import lasso_trace
 from specdsl.trace import Trace
@@ -41,7 +42,7 @@ def _run(
     system: System, formula: Temporal, model: str = "fair", depth: int = 8, **options: object
 ) -> LassoResult:
     enc = Encoding(system)
-    return search(enc, system.model(model), [("P", formula)], depth, timeout=30, **options)["P"]  # type: ignore[arg-type]
+    return search(enc, system.model(model), [("P", formula)], depth, deadline=NEVER, **options)["P"]  # type: ignore[arg-type]
 
 
 def _trace(system: System, r: LassoResult, model: str = "fair") -> Trace:
@@ -120,7 +121,7 @@ def test_model_with_no_fairness_allows_any_stop() -> None:
     system = lost_update()
     stop = Model("stop", (), ())
     enc = Encoding(system)
-    r = search(enc, stop, [("P", Eventually(_at("done", 1)))], 4, timeout=30)["P"]
+    r = search(enc, stop, [("P", Eventually(_at("done", 1)))], 4, deadline=NEVER)["P"]
     assert r.status == "found"
 
 
@@ -141,12 +142,11 @@ def test_loop_on_steering_variables_is_repeated_until_the_ghosts_repeat() -> Non
 def test_absorbing_predicates_make_violations_depend_on_the_loop_only() -> None:
     system = lost_update()
     enc, fair = Encoding(system), system.model("fair")
-    assert loop_only(enc, fair, Eventually(_at("done", 1)))  # done is never left
-    assert not loop_only(enc, fair, Eventually(_at("write", 1)))  # write is
-    assert loop_only(
-        enc, fair, TAnd((Always(Eventually(_at("read", 1))), Eventually(Always(_at("done", 2)))))
-    )
-    assert not loop_only(enc, fair, LeadsTo(_at("read", 1), _at("done", 1)))
+    assert loop_only(enc, fair, Eventually(_at("done", 1)), NEVER)  # done is never left
+    assert not loop_only(enc, fair, Eventually(_at("write", 1)), NEVER)  # write is
+    both = TAnd((Always(Eventually(_at("read", 1))), Eventually(Always(_at("done", 2)))))
+    assert loop_only(enc, fair, both, NEVER)
+    assert not loop_only(enc, fair, LeadsTo(_at("read", 1), _at("done", 1)), NEVER)
 
 
 @pytest.mark.parametrize(("sleeps", "status"), [(False, "found"), (True, "clear")])
@@ -156,12 +156,23 @@ def test_proved_facts_remove_no_behaviour(sleeps: bool, status: str) -> None:
     p = system.property("OwnerDone")
     enc = Encoding(system)
     invariants = [z3.And(enc.pred(q.expr), enc.dom()) for q in system.properties if q.kind == "invariant"]  # type: ignore[arg-type]
-    facts = strengthen(enc, invariants, Budget(30), Sample.of(system)).invariant
+    facts = strengthen(enc, invariants, Budget(None, NEVER), Sample.of(system)).invariant
     assert facts
-    runs = [search(enc, system.model(p.model), [("P", p.formula)], 8, 30, facts=f)["P"] for f in ((), facts)]  # type: ignore[list-item]
+    model = system.model(p.model)
+    runs = [search(enc, model, [("P", p.formula)], 8, NEVER, facts=f)["P"] for f in ((), facts)]  # type: ignore[list-item]
     assert [(r.status, r.depth) for r in runs] == [(status, runs[0].depth)] * 2
 
 
 def test_a_no_op_step_does_not_make_a_fair_lasso() -> None:
     system = load_system(Path(__file__).parent / "data" / "noop_step.sw")
     assert _run(system, system.property("Sets").formula).status == "clear"  # type: ignore[arg-type]
+
+
+def test_a_deep_bound_stops_at_the_deadline_instead_of_unrolling_every_step() -> None:
+    system = lost_update()
+    deadline = Deadline.after(100, itertools.count().__next__)  # passes after 100 looks at the clock
+    r = search(Encoding(system), system.model("fair"), [("P", Eventually(_at("done", 1)))], 10**6, deadline)[
+        "P"
+    ]
+    assert (r.status, r.message) == ("stopped", "cut by --timeout 100")
+    assert 1 < r.depth < 100 and (r.depth - 1) % CHUNK == 0  # stopped at the start of a chunk

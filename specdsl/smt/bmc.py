@@ -26,7 +26,7 @@ import z3
 from specdsl.interp import State
 from specdsl.smt.encode import Encoding, Unrolling
 from specdsl.smt.por import commuting, ordered
-from specdsl.smt.solver import Budget, ask, new_solver
+from specdsl.smt.solver import Budget, Deadline, ask, new_solver
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,10 @@ class Goal:
 @dataclass(frozen=True)
 class Reach:
     """`reached`: `states` is a shortest path to the goal; `clear`: no path up to `depth`
-    steps; `unknown`: Z3 gave up at `depth` (every shorter depth is clear)."""
+    steps; `stopped`: the search stopped at `depth` (every shorter depth is clear),
+    `message` says why (the run's deadline, or Z3 answered unknown)."""
 
-    status: Literal["reached", "clear", "unknown"]
+    status: Literal["reached", "clear", "stopped"]
     depth: int
     seconds: float
     states: tuple[State, ...] = ()
@@ -59,24 +60,35 @@ def bmc(
     enc: Encoding,
     goals: Sequence[Goal],
     depth: int,
-    timeout: float,
+    deadline: Deadline,
     incremental: Literal["assumptions", "pushpop"] = "pushpop",
     reduce: bool = True,
 ) -> BmcRun:
-    """Search paths of 0..`depth` steps from the initial states for each goal;
-    each goal may use `timeout` seconds of solver time.  At each depth one query
-    asks for any open goal; only a model ends goals (each goal it satisfies), and
-    the query is repeated for the goals still open.  `reduce`: partial-order reduction."""
+    """Search paths of 0..`depth` steps from the initial states for each goal, until
+    the run's `deadline` (checked before each depth, and within each query).  At each
+    depth one query asks for any open goal; only a model ends goals (each goal it
+    satisfies), and the query is repeated for the goals still open.  `reduce`:
+    partial-order reduction.  The depth is the search's budget: no work limit."""
     start = time.monotonic()
+    run = BmcRun({})
+    open_goals = list(goals)
+
+    def cut(k: int) -> BmcRun:
+        for g in open_goals:
+            run.results[g.name] = Reach("stopped", k, time.monotonic() - start, message=deadline.why())
+        return run
+
+    if deadline.passed():  # before the transition relation is built (a big system takes a while)
+        return cut(0)
     u = Unrolling(enc)
     solver = new_solver(enc.tm)
     solver.add(u.at(enc.init(), 0))
     step = enc.trans()
     order = ordered(enc, commuting(enc, None)) if reduce else enc.tm.true
-    budgets = {g.name: Budget(timeout) for g in goals}
-    run = BmcRun({})
-    open_goals = list(goals)
+    budget = Budget(None, deadline)
     for k in range(depth + 1):
+        if deadline.passed():  # before the unrolling grows: a deep bound must not outlast the deadline
+            return cut(k)
         t0 = time.monotonic()
         if k > 0:
             solver.add(u.at(step, k - 1))
@@ -84,10 +96,7 @@ def bmc(
             solver.add(u.at(order, k - 2))
         while open_goals:
             targets = [u.at(g.target, k) for g in open_goals]
-            shared = Budget(min(budgets[g.name].remaining() for g in open_goals))
-            answer = ask(solver, shared, z3.Or(targets), scoped=incremental == "pushpop")
-            for g in open_goals:
-                budgets[g.name].spent += shared.spent
+            answer = ask(solver, budget, z3.Or(targets), scoped=incremental == "pushpop")
             if answer.result == z3.unsat:
                 solver.add(*(z3.Not(t) for t in targets))
                 break
@@ -95,7 +104,7 @@ def bmc(
             model = answer.model
             if model is None:
                 for g in open_goals:
-                    run.results[g.name] = Reach("unknown", k, elapsed, message=answer.why)
+                    run.results[g.name] = Reach("stopped", k, elapsed, message=answer.why)
                 open_goals = []
                 break
             hit = [g for g, t in zip(open_goals, targets) if z3.is_true(model.eval(t, model_completion=True))]

@@ -34,7 +34,7 @@ import z3
 from specdsl.interp import GroundAction, State, ground, make_state
 from specdsl.ir import Expr, Model, System, Type, Value
 from specdsl.smt.expr import Evaluator
-from specdsl.smt.solver import new_solver
+from specdsl.smt.solver import NEVER, SIDE_WORK, Budget, Deadline, check, new_solver
 from specdsl.smt.sym import (
     LeafSpec,
     SInt,
@@ -95,8 +95,11 @@ def _ordered_ground(system: System) -> tuple[GroundAction, ...]:
 class Encoding:
     """Templates of one system: initial states, transitions, properties, fairness."""
 
-    def __init__(self, system: System, bv: bool = True) -> None:
+    def __init__(self, system: System, bv: bool = True, deadline: Deadline = NEVER) -> None:
+        """`deadline`: the run's; construction stops with `TimedOut` once it has passed
+        (a big system has many ground actions to encode)."""
         self.system = system
+        self.deadline = deadline
         self.tm = tm = Terms(bv)
         self.ctx = tm.ctx
         self.ground = _ordered_ground(system)
@@ -112,6 +115,7 @@ class Encoding:
         offsets = self._offsets()
         effects: list[dict[int, SVal]] = []
         for ga, env in zip(self.ground, envs):
+            deadline.check()
             changed: dict[int, SVal] = {}
             for u in ga.action.updates:
                 t = system.var(u.var).type
@@ -319,15 +323,14 @@ class Encoding:
     @cached_property
     def type_safe(self) -> list[bool]:
         """Per ground action: from a state inside the types, its step stays inside them
-        (False when the solver cannot tell within a second)."""
+        (False when the solver cannot tell within `SIDE_WORK`)."""
         solver = new_solver(self.tm)
-        solver.set("timeout", 1000)
         solver.add(z3.Not(self.primed(self.dom())))
         out = []
         for i in range(len(self.ground)):
             solver.push()
             solver.add(self.action_step(i))
-            out.append(solver.check() == z3.unsat)
+            out.append(check(solver, Budget(SIDE_WORK, self.deadline)) == z3.unsat)
             solver.pop()
         return out
 

@@ -1,11 +1,18 @@
 """The `z3` engine: BMC, k-induction and PDR for safety; for temporal properties, proofs by
-liveness to safety (`l2s.py`), and lasso search for what they leave."""
+liveness to safety (`l2s.py`), and lasso search for what they leave.
+
+What decides a result is deterministic, so the same spec gets the same verdicts, methods,
+bounds, lemmas and traces on an idle and on a busy machine: the proofs' budgets are Z3 work
+(resource units, `solver.py`), the searches' budgets are depths, the strengthening's are
+counts of sampled states and lemmas.  `--timeout` is one wall-clock deadline for the whole
+run, a safety net that only cuts: what was established before it stays.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 import z3
 
@@ -21,7 +28,7 @@ from specdsl.smt.expr import Unsupported
 from specdsl.smt.induction import k_induction
 from specdsl.smt.lasso import LassoResult, UnsupportedFormula, check_supported, search
 from specdsl.smt.pdr import pdr
-from specdsl.smt.solver import Budget
+from specdsl.smt.solver import Budget, Deadline, TimedOut
 from specdsl.smt.strengthen import Sample, Strengthening, strengthen
 from specdsl.smt.traces import lasso_trace
 from specdsl.trace import Trace, build_trace
@@ -30,8 +37,11 @@ from specdsl.values import format_value
 SAFETY = ("invariant", "deadlock", "witness")
 OUT_OF_TYPES = "<types>"  # the internal goal "some variable leaves its type"
 MAX_INDUCTION = 12  # the deepest k tried by k-induction
-PROOF_SECONDS = 10.0  # at most this much solver time per proof method and property (and the timeout)
-STRENGTHEN_SECONDS = 60.0  # solver time for the one inductive strengthening per spec, without TLC
+# Work budgets (Z3 resource units, `solver.py`): they decide whether a proof is found, the same
+# way on an idle and a busy machine.  Measured: the one strengthening per spec spends 1.2-4.9
+# million units on the eight specs, 4.1-21 million with --set SLOTS=2 (2-5 million per CPU second).
+PROOF_WORK = 50_000_000  # per proof method and property, and the strengthening when TLC's depth is known
+STRENGTHEN_WORK = 250_000_000  # the one inductive strengthening per spec, without TLC's depth
 L2S_STATES = 100_000  # a liveness proof is tried when the product has at most this many reachable states
 
 
@@ -52,12 +62,17 @@ class Z3Engine:
     name = "z3"
     thread_safe = True  # each check builds its terms in a private Z3 context (`Encoding.ctx`)
 
-    def __init__(self, proofs: bool = True) -> None:
+    def __init__(self, proofs: bool = True, clock: Callable[[], float] = time.monotonic) -> None:
         self.proofs = proofs
+        self.clock = clock  # what `--timeout` is measured on (tests pass a clock that ticks per look)
 
     def check(self, system: System, properties: Sequence[Property], options: EngineOptions) -> list[Result]:
+        deadline = Deadline.after(options.timeout, self.clock)  # the user's safety net for this whole run
         try:
-            rows = self._check(system, properties, options)
+            rows = self._check(system, properties, options, deadline)
+        except TimedOut as e:
+            message = f"{e} while encoding the system"
+            rows = {p.name: _Row("unknown", _method(p), None, message) for p in properties}
         except Unsupported as e:
             rows = {
                 p.name: _Row("error", _method(p), None, f"Z3 encoding: unsupported {e}") for p in properties
@@ -68,22 +83,22 @@ class Z3Engine:
         return [_result(system, p, rows[p.name]) for p in properties]
 
     def _check(
-        self, system: System, properties: Sequence[Property], options: EngineOptions
+        self, system: System, properties: Sequence[Property], options: EngineOptions, deadline: Deadline
     ) -> dict[str, _Row]:
-        enc = Encoding(system)
+        enc = Encoding(system, deadline=deadline)
         safety = [p for p in properties if p.kind in SAFETY]
-        rows, left, found = self._safety(enc, safety, options)
+        rows, left, found = self._safety(enc, safety, options, deadline)
         models = dict.fromkeys(p.model for p in properties if p.kind == "temporal")
         invariants = [p for p in system.properties if p.kind == "invariant"]
         proved_of = safety  # the properties the strengthening's targets are
         if models and self.proofs and found is None and invariants:  # facts for the temporal properties
             proved_of = invariants
-            _, found = self._strengthen(enc, invariants, min(options.timeout, PROOF_SECONDS))
+            _, found = self._strengthen(enc, invariants, Budget(PROOF_WORK, deadline))
         facts = found.invariant if found is not None else ()
         known = _known(proved_of, found)
         for model_name in models:
             temporal = [p for p in properties if p.kind == "temporal" and p.model == model_name]
-            rows.update(self._temporal(enc, model_name, temporal, options, facts, known))
+            rows.update(self._temporal(enc, model_name, temporal, options, facts, known, deadline))
         if left is not None:  # paths stop where a variable leaves its type: what was not found is not known
             for name, row in rows.items():
                 if row.verdict in ("holds", "unreachable"):
@@ -99,7 +114,7 @@ class Z3Engine:
     # -- safety: invariants, deadlock freedom, witnesses
 
     def _safety(
-        self, enc: Encoding, props: list[Property], options: EngineOptions
+        self, enc: Encoding, props: list[Property], options: EngineOptions, deadline: Deadline
     ) -> tuple[dict[str, _Row], int | None, Strengthening | None]:
         """Rows for the safety properties, the depth at which some variable leaves its type,
         and the strengthening (None when there was none).
@@ -110,16 +125,16 @@ class Z3Engine:
         depth = options.complete_depth if complete else options.depth
         proofs = self.proofs and bool(props)
         # with a complete BMC to fall back on, the strengthening gets only a proof method's budget
-        seconds = min(options.timeout, PROOF_SECONDS if complete else STRENGTHEN_SECONDS)
-        rows, found = self._strengthen(enc, props, seconds) if proofs else ({}, None)
+        budget = Budget(PROOF_WORK if complete else STRENGTHEN_WORK, deadline)
+        rows, found = self._strengthen(enc, props, budget) if proofs else ({}, None)
         goals = [Goal(p.name, _target(enc, p)) for p in props if p.name not in rows]
-        if not rows:  # a proof covers the types too (`_good`)
+        if not rows:  # a proof covers the types too (`proof_goal`)
             goals.append(Goal(OUT_OF_TYPES, z3.Not(enc.dom())))
         # A target dropped by a reachable state of depth d fails within d + 1 steps: search that far.
         dropped = found.dropped if found is not None else {}
         failing = {i: d + 1 for i, (_, d) in dropped.items() if d is not None}
         depth = max([depth, *failing.values()])
-        run = bmc(enc, goals, depth, options.timeout)  # type: ignore[arg-type]
+        run = bmc(enc, goals, depth, deadline)  # type: ignore[arg-type]
         types = run.results.get(OUT_OF_TYPES)
         left = types.depth if types is not None and types.status == "reached" else None
         for i, p in enumerate(props):
@@ -134,15 +149,8 @@ class Z3Engine:
                     f"that BMC to depth {depth} does not find"
                 )
                 rows[p.name] = _Row("error", "bmc", None, msg, seconds=r.seconds)
-            elif r.status == "unknown":
-                cleared = f" (no violation up to depth {r.depth - 1})" if r.depth > 0 else ""
-                rows[p.name] = _Row(
-                    "unknown",
-                    "bmc",
-                    max(r.depth - 1, 0),
-                    f"{r.message} at depth {r.depth}{cleared}",
-                    seconds=r.seconds,
-                )
+            elif r.status == "stopped":
+                rows[p.name] = _stopped(p, r.depth - 1, f"{r.message} at depth {r.depth}", r.seconds)
             elif complete:
                 msg = f"complete: BMC to depth {depth}, the depth of TLC's exhaustive search"
                 rows[p.name] = _Row(_cleared(p), "bmc", None, msg, seconds=r.seconds)
@@ -150,7 +158,7 @@ class Z3Engine:
                 rows[p.name] = _bounded(p, depth, r.seconds)
             else:
                 t0 = time.monotonic()
-                method, why = _proof(enc, _good(enc, p), i, found, depth, options)
+                method, why = _proof(enc, proof_goal(enc, p), i, found, depth, deadline)
                 bound = depth if method == "bmc" else None
                 msg = f"{_bounded(p, depth, 0).message}; {why}" if method == "bmc" else why
                 seconds = r.seconds + time.monotonic() - t0
@@ -158,11 +166,12 @@ class Z3Engine:
         return rows, left, found
 
     def _strengthen(
-        self, enc: Encoding, props: list[Property], seconds: float
+        self, enc: Encoding, props: list[Property], budget: Budget
     ) -> tuple[dict[str, _Row], Strengthening]:
         """Rows for the properties one inductive strengthening proves, and its outcome."""
         t0 = time.monotonic()
-        found = strengthen(enc, [_good(enc, p) for p in props], Budget(seconds), Sample.of(enc.system))
+        sample = Sample.of(enc.system, deadline=budget.deadline)
+        found = strengthen(enc, [proof_goal(enc, p) for p in props], budget, sample)
         seconds = (time.monotonic() - t0) / len(props)
         n = len(found.lemmas)
         msg = f"proved: inductive (k = 1) with {n} lemmas learned from counterexamples to induction"
@@ -183,6 +192,7 @@ class Z3Engine:
         options: EngineOptions,
         facts: Sequence[z3.BoolRef],
         known: Sequence[Expr],
+        deadline: Deadline,
     ) -> dict[str, _Row]:
         rows: dict[str, _Row] = {}
         try:
@@ -199,28 +209,21 @@ class Z3Engine:
                 rows[p.name] = _Row("unknown", "lasso", None, str(e))
         notes: dict[str, str] = {}
         if self.proofs and todo:
-            proved, notes = _prove_liveness(enc.system, model, todo, known, options)
+            proved, notes = _prove_liveness(enc.system, model, todo, known, deadline)
             rows.update(proved)
             todo = [(name, f) for name, f in todo if name not in proved]
         found = search(
-            enc, model, todo, options.depth, options.timeout, diameter=options.complete_depth, facts=facts
+            enc, model, todo, options.depth, deadline, diameter=options.complete_depth, facts=facts
         )
         for name, r in found.items():
+            p = enc.system.property(name)
             if r.status == "found":
-                rows[name] = _lasso(enc.system, model, enc.system.property(name), r)
-            elif r.status == "unknown":
-                rows[name] = _Row(
-                    "unknown",
-                    "lasso",
-                    max(r.depth - 1, 0),
-                    f"{r.message} at depth {r.depth}",
-                    seconds=r.seconds,
-                )
+                rows[name] = _lasso(enc.system, model, p, r)
+            elif r.status == "stopped":
+                rows[name] = _stopped(p, r.depth - 1, f"{r.message} at depth {r.depth}", r.seconds)
             else:
-                msg = f"no fair lasso violating it up to depth {r.depth}"
-                if name in notes:
-                    msg += f"; {notes[name]}"
-                rows[name] = _Row("holds", "lasso", r.depth, msg, seconds=r.seconds)
+                row = _bounded(p, r.depth, r.seconds)
+                rows[name] = replace(row, message=f"{row.message}; {notes[name]}") if name in notes else row
         return rows
 
 
@@ -242,20 +245,20 @@ def _prove_liveness(
     model: Model,
     formulas: Sequence[tuple[str, Temporal]],
     known: Sequence[Expr],
-    options: EngineOptions,
+    deadline: Deadline,
 ) -> tuple[dict[str, _Row], dict[str, str]]:
     """Rows for the temporal properties a liveness-to-safety proof proves, and for the
     others why not (one strengthening of the product for all of them)."""
     t0 = time.monotonic()
     prod = l2s.product(system, model, formulas)
-    sample = l2s.sample(prod, L2S_STATES)
+    sample = l2s.sample(prod, L2S_STATES, deadline)
     if not sample.complete:
         why = f"no liveness proof tried: the product has more than {L2S_STATES} reachable states"
         return {}, {name: why for name, _ in formulas}
-    enc = Encoding(prod.system)
+    enc = Encoding(prod.system, deadline=deadline)
     assumed = [enc.pred(e) for e in prod.facts(known)]
-    budget = Budget(min(options.timeout, PROOF_SECONDS))
-    found = strengthen(enc, [_good(enc, p) for p in prod.targets], budget, sample, assumed)
+    budget = Budget(PROOF_WORK, deadline)
+    found = strengthen(enc, [proof_goal(enc, p) for p in prod.targets], budget, sample, assumed)
     seconds = (time.monotonic() - t0) / len(formulas)
     n = len(found.lemmas)
     msg = f"proved: no fair behaviour violates it (liveness to safety, inductive with {n} lemmas)"
@@ -275,7 +278,7 @@ def _prove_liveness(
     return rows, notes
 
 
-def _good(enc: Encoding, p: Property) -> z3.BoolRef:
+def proof_goal(enc: Encoding, p: Property) -> z3.BoolRef:
     """What a proof of `p` shows invariant: not its target, and every variable in its type
     (so the proof holds for the IR semantics too, where a step may start outside the types)."""
     return z3.And(z3.Not(_target(enc, p)), enc.dom())
@@ -291,12 +294,12 @@ def _target(enc: Encoding, p: Property) -> z3.BoolRef:
 
 
 def _proof(
-    enc: Encoding, good: z3.BoolRef, i: int, found: Strengthening, depth: int, options: EngineOptions
+    enc: Encoding, good: z3.BoolRef, i: int, found: Strengthening, depth: int, deadline: Deadline
 ) -> tuple[Method, str]:
     """How target i, which strengthening did not prove, is proved (k-induction or pdr),
     or ("bmc", why it is not)."""
     notes = [_not_strengthened(found, i)]
-    budget = Budget(min(options.timeout, PROOF_SECONDS))
+    budget = Budget(PROOF_WORK, deadline)
     proof = k_induction(enc, good, min(depth + 1, MAX_INDUCTION), budget, found.invariant)
     if proof.status == "proved":
         return (
@@ -307,7 +310,7 @@ def _proof(
         notes.append(f"k-induction did not close up to k = {proof.k}")
     else:
         notes.append(f"k-induction: {proof.message} at k = {proof.k}")
-    pr = pdr(enc, good, Budget(min(options.timeout, PROOF_SECONDS)), found.invariant)
+    pr = pdr(enc, good, Budget(PROOF_WORK, deadline), found.invariant)
     if pr.status == "proved":
         return "pdr", pr.message
     notes.append(f"PDR: {pr.message}")
@@ -336,9 +339,23 @@ def _not_strengthened(found: Strengthening, i: int) -> str:
 
 
 def _bounded(p: Property, depth: int, seconds: float) -> _Row:
+    """The row of a search that found nothing up to `depth`."""
+    if p.kind == "temporal":
+        msg = f"no fair lasso violating it up to depth {depth}"
+        return _Row("holds", "lasso", depth, msg, seconds=seconds)
     if p.kind == "witness":
         return _Row("unreachable", "bmc", depth, f"not reached up to depth {depth}", seconds=seconds)
     return _Row("holds", "bmc", depth, f"no violation up to depth {depth}", seconds=seconds)
+
+
+def _stopped(p: Property, covered: int, why: str, seconds: float) -> _Row:
+    """The row of a search stopped (`why`) after it had covered every depth up to `covered`:
+    what it established, bounded, or `unknown` when that is nothing (BMC covers the initial
+    states at depth 0; a lasso has at least one step)."""
+    if covered < (1 if p.kind == "temporal" else 0):
+        return _Row("unknown", _method(p), None, why, seconds=seconds)
+    row = _bounded(p, covered, seconds)
+    return replace(row, message=f"{row.message}; {why}")
 
 
 def _found(system: System, p: Property, r: Reach, asked: int | None) -> _Row:
@@ -370,6 +387,8 @@ def _lasso(system: System, model: Model, p: Property, r: LassoResult) -> _Row:
     msg = f"fair lasso of {len(trace)} steps, looping back to state {trace.loop_start}"
     if len(trace) != r.depth:
         msg += f" (found at depth {r.depth} on the variables that steer the behaviour)"
+    if r.message:
+        msg += f"; {r.message}"
     return _Row("violated", "lasso", None, msg, trace, r.seconds)
 
 

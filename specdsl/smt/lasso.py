@@ -55,7 +55,7 @@ from specdsl.ir import (
 )
 from specdsl.smt.encode import Encoding, Unrolling
 from specdsl.smt.ghost import steering
-from specdsl.smt.solver import Answer, Budget, ask, new_solver
+from specdsl.smt.solver import SIDE_WORK, Answer, Budget, Deadline, ask, check, new_solver
 
 
 class UnsupportedFormula(Exception):
@@ -275,9 +275,11 @@ class LassoEncoding:
 class LassoResult:
     """`found`: `states` 0..depth, the last agreeing with `states[loop_start]` on the
     steering variables, and `loop`, the steps from the loop start to the last state
-    (None: a stutter); `clear`: no lasso up to `depth`; `unknown`: Z3 gave up at `depth`."""
+    (None: a stutter); `clear`: no lasso up to `depth`; `stopped`: the search stopped
+    at `depth` (no lasso closes at a smaller depth), `message` says why.  A lasso
+    found when the search for a shorter one was stopped says so in `message`."""
 
-    status: Literal["found", "clear", "unknown"]
+    status: Literal["found", "clear", "stopped"]
     depth: int
     seconds: float
     states: tuple[State, ...] = ()
@@ -286,27 +288,26 @@ class LassoResult:
     message: str = ""
 
 
-def absorbing(enc: Encoding, model: Model, e: Expr) -> bool:
+def absorbing(enc: Encoding, model: Model, e: Expr, deadline: Deadline) -> bool:
     """Whether no step (under `model`) leaves the states where `e` holds (False when
-    the solver cannot tell within a second)."""
+    the solver cannot tell within `SIDE_WORK`)."""
     now = enc.pred(e)
     solver = new_solver(enc.tm)
-    solver.set("timeout", 1000)
     solver.add(now, enc.trans(model), z3.Not(enc.primed(now)))
-    return solver.check() == z3.unsat
+    return check(solver, Budget(SIDE_WORK, deadline)) == z3.unsat
 
 
-def loop_only(enc: Encoding, model: Model, f: Temporal) -> bool:
+def loop_only(enc: Encoding, model: Model, f: Temporal, deadline: Deadline) -> bool:
     """Whether the violation of `f` depends on the loop's states only.  `eventually p`
     fails when p never holds: with p absorbing, when p fails in the loop; `always p`
     fails when p fails somewhere: with `not p` absorbing, somewhere in the loop."""
     kind, preds = shape(f)
     if kind in ("and", "or", "not"):
-        return all(loop_only(enc, model, a) for a in _parts(f))
+        return all(loop_only(enc, model, a, deadline) for a in _parts(f))
     if kind in ("GF", "FG"):
         return True
     if kind in ("F", "G"):
-        return absorbing(enc, model, preds[0] if kind == "F" else Unary("not", preds[0]))
+        return absorbing(enc, model, preds[0] if kind == "F" else Unary("not", preds[0]), deadline)
     return False
 
 
@@ -315,12 +316,14 @@ def search(
     model: Model,
     formulas: Sequence[tuple[str, Temporal]],
     depth: int,
-    timeout: float,
+    deadline: Deadline,
     chunk: int = CHUNK,
     diameter: int | None = None,
     facts: Sequence[z3.BoolRef] = (),
 ) -> dict[str, LassoResult]:
-    """The shortest fair lasso violating each formula, with up to `depth` steps.
+    """The shortest fair lasso violating each formula, with up to `depth` steps, until
+    the run's `deadline` (checked before each step of the unrolling, and within each
+    query; the depth is the search's budget: no work limit).
     Each formula is asked for a lasso of any depth in a chunk of depths, and
     only a chunk that has one is searched depth by depth, from its first depth.
 
@@ -339,43 +342,49 @@ def search(
     if not formulas:
         return {}
     start = time.monotonic()
+    if deadline.passed():  # before the lasso encoding is built (a big system takes a while)
+        return {name: LassoResult("stopped", 1, 0.0, message=deadline.why()) for name, _ in formulas}
     lasso = LassoEncoding(enc, model, [f for _, f in formulas], facts)
-    budgets = {name: Budget(timeout) for name, _ in formulas}
+    budget = Budget(None, deadline)
     results: dict[str, LassoResult] = {}
-    short = diameter is not None and not model.constraints
-    prefix = {name: diameter if short and loop_only(enc, model, f) else None for name, f in formulas}
+    shortened = diameter is not None and not model.constraints
+    prefix = {n: diameter if shortened and loop_only(enc, model, f, deadline) else None for n, f in formulas}
 
-    def closing(name: str, f: Temporal, lo: int, hi: int) -> Answer:
-        """Is there a lasso violating `f` that closes at one of the depths lo..hi?"""
-        cases = [
-            z3.And(lasso.closes(k), lasso.violation(f, k), lasso.started_by(k, prefix[name]))
-            for k in range(lo, hi + 1)
-        ]
-        return ask(lasso.solver, budgets[name], z3.Or(cases))
+    def case(name: str, f: Temporal, k: int) -> z3.BoolRef:
+        """A lasso violating `f` closes at depth k."""
+        return z3.And(lasso.closes(k), lasso.violation(f, k), lasso.started_by(k, prefix[name]))
+
+    def found(answer: Answer, k: int, note: str = "") -> LassoResult:
+        assert answer.model is not None
+        states, loop_start, loop = lasso.lasso(answer.model, k)
+        return LassoResult("found", k, time.monotonic() - start, states, loop_start, loop, note)
 
     def settle(name: str, f: Temporal, lo: int, hi: int) -> LassoResult | None:
         """The result for `f` from the depths lo..hi (None: no lasso there)."""
-        answer, k = closing(name, f, lo, hi), lo
-        if answer.result == z3.sat:  # find the shortest lasso of the chunk
-            for k in range(lo, hi + 1):
-                answer = closing(name, f, k, k)
-                if answer.result != z3.unsat:
-                    break
-        if answer.result == z3.unsat:
+        somewhere = ask(lasso.solver, budget, z3.Or([case(name, f, k) for k in range(lo, hi + 1)]))
+        if somewhere.result == z3.unsat:
             return None
-        if answer.model is not None:
-            states, loop_start, loop = lasso.lasso(answer.model, k)
-            return LassoResult("found", k, time.monotonic() - start, states, loop_start, loop)
-        return LassoResult("unknown", k, time.monotonic() - start, message=answer.why)
+        if somewhere.model is None:
+            return LassoResult("stopped", lo, time.monotonic() - start, message=somewhere.why)
+        for k in range(lo, hi + 1):  # the shortest lasso of the chunk
+            answer = ask(lasso.solver, budget, case(name, f, k))
+            if answer.result == z3.sat:
+                return found(answer, k)
+            if answer.result == z3.unknown:  # keep the chunk's lasso, which may not be the shortest
+                closing = somewhere.model.eval
+                k = next(j for j in range(k, hi + 1) if z3.is_true(closing(case(name, f, j), True)))
+                return found(somewhere, k, f"a shorter one was not looked for: {answer.why}")
+        raise AssertionError("a chunk with a lasso has none at any of its depths")
 
     pending = list(formulas)
     lo = 1
     while lo <= depth and pending:
         hi = min(depth, lo + chunk - 1)
-        while lasso.depth < hi:
+        while lasso.depth < hi and not deadline.passed():  # a deep bound must not outlast the deadline
             lasso.extend()
+        cut = LassoResult("stopped", lo, time.monotonic() - start, message=deadline.why())
         for name, f in list(pending):
-            r = settle(name, f, lo, hi)
+            r = settle(name, f, lo, hi) if lasso.depth == hi else cut
             if r is not None:
                 results[name] = r
                 pending.remove((name, f))

@@ -9,14 +9,13 @@ consecution, safety) before it counts as a proof.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
 import z3
 
 from specdsl.smt.encode import Encoding
 from specdsl.smt.induction import Proof
-from specdsl.smt.solver import Budget, check, new_solver
+from specdsl.smt.solver import Budget, check, new_solver, reason, seeded
 
 
 def pdr(enc: Encoding, good: z3.BoolRef, budget: Budget, assumed: Sequence[z3.BoolRef] = ()) -> Proof:
@@ -24,26 +23,23 @@ def pdr(enc: Encoding, good: z3.BoolRef, budget: Budget, assumed: Sequence[z3.Bo
     The `assumed` templates (proved invariants) restrict the states a step starts from."""
     inv = z3.Function("Inv", *(x.sort() for x in enc.pre), z3.BoolSort(enc.ctx))
     pre, post = enc.pre, enc.post
-    horn = z3.SolverFor("HORN", ctx=enc.ctx)
+    horn = seeded(z3.SolverFor("HORN", ctx=enc.ctx))
     horn.set("engine", "spacer")
     horn.add(z3.ForAll(pre, z3.Implies(enc.init(), inv(*pre))))
     for i in range(len(enc.ground)):  # one clause per ground action: no selector for Spacer to project
         body = z3.And(inv(*pre), *assumed, enc.action_step(i))
         horn.add(z3.ForAll([*pre, *post], z3.Implies(body, inv(*post))))
     horn.add(z3.ForAll(pre, z3.Implies(z3.And(inv(*pre), z3.Not(good)), enc.tm.false)))
-    start = time.monotonic()
-    answer = check(horn, budget)
-    seconds = time.monotonic() - start
+    answer = check(horn, budget)  # once only: Spacer may crash when asked again after a stop
     if answer == z3.unknown:
-        why = horn.reason_unknown()
-        return Proof("unknown", 0, f"Spacer gave up after {seconds:.1f}s ({why})")
+        return Proof("unknown", 0, f"Spacer gave up: {reason(horn, budget)}")
     if answer == z3.unsat:
         return Proof("open", 0, "Spacer found a violation deeper than the bound")
     invariant = horn.model().eval(inv(*pre))
     failed = recheck(enc, z3.And(invariant, *assumed), good, budget)
     if failed:
         return Proof("unknown", 0, f"the invariant from Spacer fails its re-check ({failed})")
-    return Proof("proved", 0, f"Spacer invariant re-checked ({seconds:.1f}s)")
+    return Proof("proved", 0, "Spacer invariant re-checked")
 
 
 def recheck(enc: Encoding, invariant: z3.BoolRef, good: z3.BoolRef, budget: Budget) -> str:

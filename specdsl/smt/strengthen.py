@@ -46,7 +46,7 @@ from specdsl.ir import (
 )
 from specdsl.irdump import format_excluded, format_expr
 from specdsl.smt.encode import Encoding, decode_state
-from specdsl.smt.solver import Budget, check, new_solver, reason
+from specdsl.smt.solver import NEVER, Budget, Deadline, check, new_solver, reason
 from specdsl.types import capped_size
 from specdsl.values import domain
 
@@ -135,21 +135,28 @@ class Sample:
         return dict(zip(self.rows, self.depths))
 
     @staticmethod
-    def of(system: System, limit: int = SAMPLE_STATES) -> Sample:
+    def of(system: System, limit: int = SAMPLE_STATES, deadline: Deadline = NEVER) -> Sample:
+        """The first `limit` states of a breadth-first search (fewer once `deadline` has
+        passed: the run is cut then, and a smaller sample is still a sample)."""
         locs = tuple(locations(system))
         seen = dict.fromkeys(initial_states(system), 0)
+        rows = [_read(locs, s) for s in seen]
         queue = deque(seen)
-        while queue and len(seen) < limit:
+        while queue and len(seen) < limit and not deadline.passed():
             state = queue.popleft()
             for _, nxt in successors(system, state):
                 if nxt not in seen:
                     seen[nxt] = seen[state] + 1
+                    rows.append(_read(locs, nxt))  # read as found, within the deadline
                     queue.append(nxt)
-        rows = tuple(tuple(loc.read(s) for loc in locs) for s in seen)
-        return Sample(locs, rows, tuple(seen.values()), complete=not queue)
+        return Sample(locs, tuple(rows), tuple(seen.values()), complete=not queue)
 
     def row(self, state: State) -> tuple[Value, ...]:
-        return tuple(loc.read(state) for loc in self.locations)
+        return _read(self.locations, state)
+
+
+def _read(locs: Sequence[Location], state: State) -> tuple[Value, ...]:
+    return tuple(loc.read(state) for loc in locs)
 
 
 class Cover:
@@ -246,6 +253,8 @@ def strengthen(
     """Learn lemmas until the targets that survive, with them, are inductive.
     `targets` are templates over the pre-state; `proved` holds their indices.
     `assumed`: templates already proved invariant, assumed in every pre-state."""
+    if budget.stopped():  # before the solvers are set up (a big system takes a while)
+        return Strengthening(frozenset(), {}, (), (), 0, f"{budget.deadline.why()} before the first query")
     learner = _Learner(enc, budget, sample, assumed)
     try:
         return learner.run(targets)
