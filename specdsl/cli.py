@@ -71,7 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--engine", choices=("tlc", "z3", "all"), default="all")
     check.add_argument("--property", dest="properties", action="append", default=[], metavar="NAME")
     check.add_argument("--depth", type=_positive, default=None, metavar="K", help="BMC and lasso bound")
-    check.add_argument("--timeout", type=_seconds, default=120.0, metavar="SECONDS", help="per engine query")
+    check.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=120.0,
+        metavar="SECONDS",
+        help="wall-clock safety net per (spec, engine) run: a search cut by it keeps the depth it covered (default: 120)",
+    )
     check.add_argument("--workers", type=_positive, default=os.cpu_count() or 1, metavar="N")
     check.add_argument("--format", choices=("table", "json", "markdown", "junit"), default="table")
     check.add_argument("--output", default=None, metavar="FILE", help="write the report here")
