@@ -76,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_seconds,
         default=120.0,
         metavar="SECONDS",
-        help="wall-clock safety net per (spec, engine) run: a search cut by it keeps the depth it covered (default: 120)",
+        help="wall-clock safety net per (spec, engine) run: a search cut by it keeps the depth "
+        "it covered (default: 120)",
     )
     check.add_argument("--workers", type=_positive, default=os.cpu_count() or 1, metavar="N")
     check.add_argument("--format", choices=("table", "json", "markdown", "junit"), default="table")
