@@ -68,6 +68,27 @@ def transform(e: Expr, fn: Callable[[Expr], Expr | None]) -> Expr:
     return replace(e, **changes) if changes else e  # type: ignore[type-var]
 
 
+class FreeParams:
+    """The free `Param` names of expressions, remembered per node (by identity), so that
+    asking it of every sub-expression of a tree costs one walk."""
+
+    def __init__(self) -> None:
+        self._seen: dict[int, tuple[Expr, frozenset[str]]] = {}
+
+    def __call__(self, e: Expr) -> frozenset[str]:
+        hit = self._seen.get(id(e))
+        if hit is not None and hit[0] is e:
+            return hit[1]
+        if isinstance(e, Param):
+            out = frozenset((e.name,))
+        else:
+            out = frozenset().union(*(self(c) for c in children(e)))
+            if isinstance(e, _BINDERS):
+                out -= {e.var}
+        self._seen[id(e)] = (e, out)  # the node is kept alive with its entry, so its id is not reused
+        return out
+
+
 def substitute(e: Expr, mapping: Mapping[str, Expr]) -> Expr:
     """Replace free `Param(name)` by `mapping[name]`; a comprehension or
     quantifier shadows the name it binds."""

@@ -29,6 +29,7 @@ from specdsl.ir import (
     Var,
     WithField,
 )
+from specdsl.irwalk import FreeParams
 from specdsl.smt.sym import (
     SInt,
     SMap,
@@ -59,13 +60,26 @@ class Evaluator:
     def __init__(self, tm: Terms, state: Mapping[str, SVal]) -> None:
         self.tm = tm
         self.state = state
+        self._free = FreeParams()
+        self._closed: dict[int, tuple[Expr, SVal]] = {}  # the value of each closed node met so far
+
+    def eval(self, e: Expr, env: Mapping[str, SVal]) -> SVal:
+        """The value of `e`, remembered for a node with no free parameter: it depends on the
+        state only (a liveness product repeats one "enabled" condition in every action)."""
+        hit = self._closed.get(id(e))
+        if hit is not None and hit[0] is e:
+            return hit[1]
+        v = self._node(e, env)
+        if not self._free(e):
+            self._closed[id(e)] = (e, v)  # the node is kept alive with its entry
+        return v
 
     def bool(self, e: Expr, env: Mapping[str, SVal] | None = None) -> z3.BoolRef:
         v = self.eval(e, env or {})
         assert isinstance(v, z3.BoolRef), e
         return v
 
-    def eval(self, e: Expr, env: Mapping[str, SVal]) -> SVal:  # noqa: C901 - one case per node
+    def _node(self, e: Expr, env: Mapping[str, SVal]) -> SVal:  # noqa: C901 - one case per node
         tm = self.tm
         if isinstance(e, Lit):
             return const(tm, e.type, e.value)
