@@ -8,6 +8,7 @@ closes it.
 
 from __future__ import annotations
 
+import codecs
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -15,22 +16,37 @@ from pathlib import Path
 from specdsl import ast
 from specdsl.errors import Diagnostic, SpecError
 from specdsl.ir import Span
+from specdsl.source import decode
 from specdsl.syntax import parse
+
+# UTF-32 first: its little-endian mark starts with UTF-16's.
+_OTHER_ENCODINGS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
 
 
 def read_source(file: str) -> str:
-    """The text of `file`; unreadable, binary or non-UTF-8 files raise SpecError."""
+    """The text of `file` (see `source.decode`); unreadable, binary or
+    non-UTF-8 files raise SpecError."""
     try:
         data = Path(file).read_bytes()
     except OSError as e:
         raise SpecError([Diagnostic(Span(file, 0, 0), f"cannot read the file: {e.strerror or e}")]) from None
+    for mark, encoding in _OTHER_ENCODINGS:
+        if data.startswith(mark):
+            message = f"the file is {encoding} text: save it as UTF-8"
+            raise SpecError([Diagnostic(Span(file, 0, 0), message)])
     if b"\0" in data:
         raise SpecError([Diagnostic(Span(file, 0, 0), "not a text file (it contains NUL bytes)")])
     try:
-        return data.decode("utf-8")
+        return decode(data)
     except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        before = decode(data[: e.start])  # valid UTF-8: the error is at the first bad byte
+        line = before.count("\n") + 1
+        col = len(before) - (before.rfind("\n") + 1) + 1
         message = f"the file is not valid UTF-8 (byte 0x{data[e.start]:02x})"
         raise SpecError([Diagnostic(Span(file, line, col), message)]) from None
 

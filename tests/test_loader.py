@@ -97,3 +97,35 @@ def test_render_shows_the_line_and_a_caret(tmp_path):
         "    \tcount := cont\n"
         "    \t         ^"
     )
+
+
+def test_a_cr_only_file_is_a_protocol_not_one_long_comment(tmp_path):
+    spec = "// a comment first\nvar x: 0..3 = 0\nprocess p {\n  a:\n    x := 1\n}\ninvariant Small: x < 2\n"
+    (tmp_path / "lf.sw").write_bytes(spec.encode())
+    (tmp_path / "cr.sw").write_bytes(spec.replace("\n", "\r").encode())
+    (tmp_path / "crlf.sw").write_bytes(spec.replace("\n", "\r\n").encode())
+    (tmp_path / "bom.sw").write_bytes(b"\xef\xbb\xbf" + spec.encode())
+    assert [p.name for p in find_specs([str(tmp_path)])] == ["bom.sw", "cr.sw", "crlf.sw", "lf.sw"]
+    systems = [load_system(tmp_path / f"{name}.sw") for name in ("lf", "cr", "crlf", "bom")]
+    assert all(s.variables == systems[0].variables and s.actions == systems[0].actions for s in systems)
+    assert [s.property("Small").span.line for s in systems] == [7, 7, 7, 7]
+
+
+def test_errors_in_cr_only_and_bom_files_point_at_the_right_line_and_column(tmp_path):
+    (tmp_path / "cr.sw").write_bytes(b"var x: 0..3 = 0\rprocess p {\r  a:\r    x := y\r}\r")
+    bom_crlf = b"\xef\xbb\xbfvar x: 0..3 = z\r\nprocess p {\r\n  a:\r\n    skip\r\n}\r\n"
+    (tmp_path / "bom.sw").write_bytes(bom_crlf)
+    with pytest.raises(SpecError) as e:
+        load_system(tmp_path / "cr.sw")
+    assert e.value.render().splitlines()[1:] == ["        x := y", "             ^"]
+    assert messages(e) == ["cr.sw:4:10: unknown name `y`"]
+    with pytest.raises(SpecError) as e:
+        load_system(tmp_path / "bom.sw")
+    assert e.value.render().splitlines()[1:] == ["    var x: 0..3 = z", "                  ^"]
+
+
+def test_a_utf16_file_is_refused_as_not_utf8(tmp_path):
+    (tmp_path / "u16.sw").write_bytes("var x: bool = false\n".encode("utf-16"))
+    with pytest.raises(SpecError) as e:
+        load_system(tmp_path / "u16.sw")
+    assert messages(e) == ["u16.sw:0:0: the file is UTF-16 text: save it as UTF-8"]
