@@ -91,3 +91,17 @@ def test_a_missing_dependency_is_one_line_not_a_traceback(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "no_such_package_xyz not installed" in err and "pip install" in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", [["lint"], ["gen", "--check", "-o", "generated_here"]])
+def test_imports_outside_the_spec_directory_need_allow_import_outside(command, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    Path("lib").mkdir()
+    Path("lib/common.sw").write_text("var y: bool = false\n")
+    Path("proj").mkdir()
+    Path("proj/spec.sw").write_text('import "../lib/common.sw"\nprocess p {\n  a:\n    y := true\n}\n')
+    assert main([command[0], "proj/spec.sw", *command[1:]]) == 2
+    assert "pass --allow-import-outside" in capsys.readouterr().err
+    allowed = main([command[0], "proj/spec.sw", "--allow-import-outside", *command[1:]])
+    assert allowed == (0 if command == ["lint"] else 1)  # gen --check: the files are missing, not refused
+    assert "--allow-import-outside" not in capsys.readouterr().err

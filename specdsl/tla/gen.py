@@ -20,7 +20,13 @@ from specdsl.errors import SpecError
 from specdsl.tla.emit import emit
 
 
-def run_gen(paths: Sequence[str], overrides: Mapping[str, int], output_dir: str, check: bool) -> int:
+def run_gen(
+    paths: Sequence[str],
+    overrides: Mapping[str, int],
+    output_dir: str,
+    check: bool,
+    allow_import_outside: bool = False,
+) -> int:
     from specdsl.loader import find_specs, load_system
 
     try:
@@ -28,7 +34,7 @@ def run_gen(paths: Sequence[str], overrides: Mapping[str, int], output_dir: str,
         files: dict[str, str] = {}
         names = set()
         for spec in specs:
-            system = load_system(spec, overrides)
+            system = load_system(spec, overrides, allow_import_outside=allow_import_outside)
             names.add(system.name)
             files.update(emit(system).files())
     except SpecError as e:
