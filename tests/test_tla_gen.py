@@ -20,7 +20,7 @@ SPECS = Path(__file__).parent.parent / "specs"
 def fake_front_end(monkeypatch):
     """`x.sw` loads as lost_update (the generator only needs the IR)."""
     monkeypatch.setattr(loader, "find_specs", lambda paths: [Path("x.sw")])
-    monkeypatch.setattr(loader, "load_system", lambda path, overrides: lost_update())
+    monkeypatch.setattr(loader, "load_system", lambda path, overrides, **options: lost_update())
 
 
 def test_gen_writes_every_file_then_check_is_clean(tmp_path, fake_front_end, capsys):
@@ -59,7 +59,7 @@ def test_unchanged_files_are_left_alone_and_no_temporary_files_remain(tmp_path, 
 
 
 def test_bad_input_exits_2_with_the_rendered_error(tmp_path, monkeypatch, capsys):
-    def fail(path, overrides):
+    def fail(path, overrides, **options):
         raise SpecError([Diagnostic(Span("x.sw", 0, 0), "something is wrong")])
 
     monkeypatch.setattr(loader, "find_specs", lambda paths: [Path("x.sw")])
