@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from specdsl import ast
 from specdsl.errors import Diagnostic
 from specdsl.ir import BOOL, IntType, MapType, RecordType, SetType, Span, TaggedType, Type, Variant
-from specdsl.types import MAX_VALUES, capped_size, describe
+from specdsl.types import INT_RANGE, MAX_VALUES, capped_size, describe, within_int_range
 
 
 class CheckError(Exception):
@@ -128,7 +128,11 @@ class Globals:
         decl = self.values[name]
         assert isinstance(decl, ast.Const)
         if name in self._overrides:
-            return self._overrides[name]
+            value = self._overrides[name]
+            if not within_int_range(IntType(value, value)):
+                message = f"--set {name}={value}: beyond TLC's 32-bit integers ({INT_RANGE})"
+                raise CheckError(decl.span, message)
+            return value
         return self._resolve(("const", name), decl.span, lambda: self._const_eval(decl.value, self))
 
     def params(self) -> tuple[tuple[str, int], ...]:

@@ -13,6 +13,14 @@ from specdsl.ir import (
 )
 
 MAX_VALUES = 65536  # a type with more values is refused (state-space guard)
+# Every integer a spec can compute lies here: TLC's integers are 32-bit and it
+# stops with an error on overflow; Python's would grow without bound.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+INT_RANGE = f"{INT_MIN}..{INT_MAX}"
+
+
+def within_int_range(t: IntType) -> bool:
+    return t.lo >= INT_MIN and t.hi <= INT_MAX
 
 
 def capped_size(t: Type, cap: int = MAX_VALUES + 1) -> int:

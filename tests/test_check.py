@@ -534,3 +534,43 @@ def test_runnable_never_reuses_a_bound_name():
     assert format_expr(s.process("p").runnable) == (
         "p_pc == a and (exists t in 1..2: exists t_1 in 1..2: t_1 == t)"
     )
+
+
+def test_a_divisor_that_may_be_zero_is_a_spec_error_not_an_engine_crash():
+    text = "var x: 0..9 = 0\nvar d: -1..2 = 1\nconst Z = 0\nprocess p {\n  a:\n"
+    assert errors(text + "    x := x / d\n    x := x / Z\n    x := x / (d - d)\n}\n") == [
+        "6:14: the divisor of `/` may be 0: it ranges over -1..2",
+        "7:14: division by zero",
+        "8:15: the divisor of `/` may be 0: it ranges over -3..3",  # intervals, not values
+    ]
+    system = lower(text + "    x := x / max(d, 1) + x / (d - 3)\n}\n")
+    assert steps(system)["p_a"][1][0] == "x := x / (if d >= 1 then d else 1) + x / (d - 3)"
+
+
+def test_a_remainder_by_a_possibly_non_positive_divisor_is_a_spec_error():
+    text = "var x: 0..9 = 0\nvar d: -1..2 = 1\nprocess p {\n  a:\n"
+    assert errors(
+        text + "    x := x % d\n    x := x % -3\n    x := x % 0\n}\ninvariant I: x % (d + 1) == 0\n"
+    ) == [
+        "5:14: the divisor of `%` must be positive, but it ranges over -1..2",
+        "6:14: the divisor of `%` must be positive, but it is -3",
+        "7:14: the divisor of `%` must be positive, but it is 0",
+        "9:19: the divisor of `%` must be positive, but it ranges over 0..3",
+    ]
+    assert steps(lower(text + "    x := x % (d + 2)\n}\n"))["p_a"][1][0] == "x := x % (d + 2)"
+
+
+def test_integers_beyond_tlc_range_are_refused_where_they_arise():
+    text = (
+        "const A = 2147483647\nconst B = A + 1\nvar x: 0..1 = 0\nprocess p {\n  a:\n    x := -(-A - 1)\n}\n"
+    )
+    assert errors(text) == [
+        "2:11: this is 2147483648: beyond TLC's 32-bit integers (-2147483648..2147483647)",
+        "6:10: this is 2147483648: beyond TLC's 32-bit integers (-2147483648..2147483647)",
+    ]
+    assert errors(text, {"A": 2**40}) == [
+        "1:1: --set A=1099511627776: beyond TLC's 32-bit integers (-2147483648..2147483647)"
+    ]
+    assert errors("var x: 0..65535 = 0\ninvariant Sq: x * x * x >= 0\nprocess p {\n  a:\n    skip\n}\n") == [
+        "2:15: this ranges over 0..4294836225: beyond TLC's 32-bit integers (-2147483648..2147483647)"
+    ]
