@@ -574,3 +574,51 @@ def test_integers_beyond_tlc_range_are_refused_where_they_arise():
     assert errors("var x: 0..65535 = 0\ninvariant Sq: x * x * x >= 0\nprocess p {\n  a:\n    skip\n}\n") == [
         "2:15: this ranges over 0..4294836225: beyond TLC's 32-bit integers (-2147483648..2147483647)"
     ]
+
+
+def test_a_huge_fault_bound_is_refused_not_lowered_into_a_check_that_never_ends():
+    text = "var x: 0..3 = 0\nprocess p[t in 1..2] {\n  faults 70000000\n  start:\n    x := 1\n    retry\n}\n"
+    assert errors(text) == [
+        "3:10: the fault counter `p_faults` has type `0..70000000`, which has 70000001 values;"
+        " the limit is 65536 (state-space guard)"
+    ]
+
+
+def test_variables_generated_over_process_ids_are_capped_like_declared_ones():
+    text = "process p[t in 1..17] {\n  var seen: bool = false\n  starts asleep\n  a:\n    seen := true\n}\n"
+    limit = "which has 131072 values; the limit is 65536 (state-space guard)"
+    assert errors(text) == [
+        f"1:9: `p_pc` has type `[1..17] -> p_pc`, {limit}",
+        f"1:9: `p_asleep` has type `[1..17] -> bool`, {limit}",
+        f"2:3: `p_seen` has type `[1..17] -> bool`, {limit}",
+    ]
+    lower(text.replace("1..17", "1..16"))  # 2^16 values: at the limit
+
+
+def test_an_over_cap_type_stops_the_check_before_steps_are_lowered():
+    """`--set THREADS=65536` grew quadratically (a `for` unrolled over every thread) before it was refused."""
+    text = (
+        "const THREADS = 2\ntype Thread = 1..THREADS\nvar hits: [Thread] -> bool = [t in Thread -> false]\n"
+        "process p {\n  a:\n    for t in Thread { hits[t] := true }\n    x := unknown\n}\n"
+    )
+    assert errors(text, {"THREADS": 65536}) == [
+        "3:11: type `[1..65536] -> bool` has too many values; the limit is 65536 (state-space guard)"
+    ]  # the unknown names of the step are not reached
+    with pytest.raises(SpecError) as info:
+        lower(text, {"THREADS": 65536})
+    assert info.value.diagnostics[0].hint.endswith("(set on the command line: --set THREADS=65536)")
+    assert errors(text) == ["7:5: unknown name `x`"]
+
+
+def test_a_state_of_too_many_components_is_refused_although_each_type_has_few_values():
+    text = "var m: [0..60000] -> 0..0 = [i in 0..60000 -> 0]\nprocess p {\n  a:\n    skip\n}\n"
+    assert errors(text) == ["1:1: a state would have more than 4096 components with `m` (60001 of its own)"]
+
+
+def test_steps_with_too_many_parameter_values_are_refused_before_an_engine_enumerates_them():
+    text = "var y: 0..1 = 0\nprocess p[t in 1..2] {\n  a:\n    pick i in 0..60000\n    pick j in 0..1\n}\n"
+    assert errors(text) == [
+        "3:3: the engines would enumerate more than 16384 steps with `p_a`"
+        " (240004 of its own, one per value of its process id and `pick`s)"
+    ]
+    assert len(lower(text.replace("0..60000", "0..4000")).actions) == 1
