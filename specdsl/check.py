@@ -17,6 +17,7 @@ from specdsl import ast
 from specdsl.errors import Diagnostic, SpecError
 from specdsl.exprs import PRE_STATE, Scope, const_int, lower
 from specdsl.ir import Action, Model, Param, Process, StateVar, System
+from specdsl.limits import LimitExceeded
 from specdsl.procs import lower_process, process_info
 from specdsl.props import IMPLICIT, assumption, deadlock_free, declared, fair_model, type_ok
 from specdsl.state import global_vars, process_vars
@@ -35,8 +36,17 @@ class _Collector:
 
 def check(modules: Sequence[ast.Module], name: str, file: str, overrides: Mapping[str, int]) -> System:
     """`modules` in import order (imports before their importers, the spec last)."""
-    decls = [d for m in modules for d in m.decls]
     report = _Collector()
+    try:
+        return _check(modules, name, file, overrides, report)
+    except LimitExceeded as e:  # what was found so far, and where lowering stopped
+        raise SpecError(_ordered([*report.diagnostics, e.diagnostic], [m.file for m in modules])) from None
+
+
+def _check(
+    modules: Sequence[ast.Module], name: str, file: str, overrides: Mapping[str, int], report: _Collector
+) -> System:
+    decls = [d for m in modules for d in m.decls]
     g = Globals(decls, const_int, overrides)
     report.diagnostics += g.errors + g.unknown_overrides(file)
 

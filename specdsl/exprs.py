@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from specdsl import ast
 from specdsl import simplify as s
+from specdsl.errors import Diagnostic
 from specdsl.ir import (
     BOOL,
     Expr,
@@ -33,6 +34,7 @@ from specdsl.ir import (
     Type,
     Var,
 )
+from specdsl.limits import LimitExceeded
 from specdsl.symbols import CheckError, Globals, ProcInfo, did_you_mean
 from specdsl.types import (
     INT_RANGE,
@@ -98,7 +100,18 @@ def lower(e: ast.Expr, scope: Scope, expected: Type | None = None) -> Typed:
     handler = _HANDLERS.get(type(e))
     if handler is None:
         raise CheckError(e.span, "a type is not a value here")
-    return handler(e, scope, expected)
+    x, t = handler(e, scope, expected)
+    excess = scope.globals.extent.excess(x)
+    if excess is not None:
+        raise LimitExceeded(
+            Diagnostic(
+                e.span,
+                f"this expression is too large once lowered: {excess}",
+                "definitions are inlined where they are used, and each statement of a step sees the values"
+                " the earlier ones computed: use a local, or split the step with a label",
+            )
+        )
+    return x, t
 
 
 def lower_as(e: ast.Expr, scope: Scope, want: Type, what: str) -> Expr:

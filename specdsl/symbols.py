@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from specdsl import ast
 from specdsl.errors import Diagnostic
 from specdsl.ir import BOOL, IntType, MapType, RecordType, SetType, Span, TaggedType, Type, Variant
+from specdsl.limits import Extent
 from specdsl.types import INT_RANGE, MAX_VALUES, capped_size, describe, within_int_range
 
 
@@ -81,6 +82,7 @@ class Globals:
         self._overrides = dict(overrides)
         self._memo: dict[tuple[str, str], object] = {}
         self.oversized = False  # see `too_large`
+        self.extent = Extent()  # what lowering builds, measured as it is built
         for d in decls:
             if isinstance(d, ast.TypeDecl):
                 self._declare(self.types, d.name, d)

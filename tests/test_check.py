@@ -622,3 +622,49 @@ def test_steps_with_too_many_parameter_values_are_refused_before_an_engine_enume
         " (240004 of its own, one per value of its process id and `pick`s)"
     ]
     assert len(lower(text.replace("0..60000", "0..4000")).actions) == 1
+
+
+def _step(body: list[str], head: str = "var y: 0..1 = 0\n") -> str:
+    return head + "process p {\n  a:\n" + "".join(f"    {s}\n" for s in body) + "}\n"
+
+
+def test_definitions_that_double_at_each_level_are_refused_not_inlined_exponentially():
+    defs = "".join(f"def d{i} = d{i - 1} + d{i - 1}\n" for i in range(1, 30))  # d29: 2^29 leaves
+    assert errors(_step(["await d29 >= 0"], "var y: 0..1 = 0\ndef d0 = y\n" + defs)) == [
+        "15:11: this expression is too large once lowered: more than 10000 nodes"  # at d14's body
+    ]
+
+
+def test_statements_that_double_a_value_are_refused_before_the_step_grows_exponentially():
+    assert errors(_step(["y := y + y"] * 30)) == [
+        "16:10: this expression is too large once lowered: more than 10000 nodes"  # the 13th: 2^13 leaves
+    ]
+
+
+def test_a_step_deeper_than_the_backends_can_walk_is_refused_where_it_gets_too_deep():
+    """100 statements `x := (x + 1) % 4` nest 200 levels: `specdsl gen` and TLC's
+    engine died of RecursionError; at 60 statements they still work."""
+    assert errors(_step(["y := (y + 1) % 4"] * 100)) == [
+        "53:10: this expression is too large once lowered: nested more than 100 levels deep"
+    ]
+    assert errors(_step(["await y != 0"] * 120)) == [
+        "102:5: the step grows too large here: its condition would be nested more than 100 levels deep"
+    ]
+
+
+def test_a_for_over_a_large_type_is_refused_instead_of_unrolled():
+    """It was unrolled 60001 times into a RecursionError ("too deeply nested", no position)."""
+    assert errors(_step(["for i in 0..60000 { y := 1 - y }"])) == [
+        "4:5: `for` would copy its body 60001 times in this step; the limit is 64"
+    ]
+    assert errors(_step(["for i in 0..7 { for j in 0..8 { y := 1 - y } }"])) == [
+        "4:21: `for` would copy its body 72 times in this step; the limit is 64"
+    ]
+    lower(_step(["for i in 0..7 { for j in 0..7 { y := 1 - y } }"]))
+
+
+def test_a_step_of_too_many_either_branches_is_refused_before_its_actions_are_built():
+    assert errors(_step(["either { y := 0 } or { y := 1 }"] * 9)) == [
+        "12:5: the step splits into more than 256 actions here"
+    ]
+    assert len(lower(_step(["either { y := 0 } or { y := 1 }"] * 8)).actions) == 256
