@@ -495,17 +495,18 @@ class _Builder(Transformer):
     def environment(self, meta, c):
         return True
 
+    # Process items: (kind, value, span of the whole item)
     def fair(self, meta, c):
-        return ("fair", c[0])
+        return ("fair", c[0], self._span(meta))
 
     def starts(self, meta, c):
-        return ("starts", c[0])
+        return ("starts", c[0], self._span(meta))
 
     def faults(self, meta, c):
-        return ("faults", c[0])
+        return ("faults", c[0], self._span(meta))
 
     def label(self, meta, c):
-        return ("label", c[0])
+        return ("label", c[0], self._span(meta))
 
     def process_decl(self, meta, c):
         environment, name, id_name, id_domain, *items = c
@@ -516,12 +517,12 @@ class _Builder(Transformer):
             if isinstance(item, tuple) and item[0] == "label":
                 steps.append((item[1], []))
             elif isinstance(item, tuple | ast.VarDecl) and steps:
-                span = item.span if isinstance(item, ast.VarDecl) else self._tok(item[1])
+                span = item.span if isinstance(item, ast.VarDecl) else item[2]
                 self._problem(span, "declarations of a process come before its first label")
             elif isinstance(item, ast.VarDecl):
                 local_vars.append(item)
             elif isinstance(item, tuple):
-                kind, value = item
+                kind, value, _ = item
                 if kind == "fair":
                     if value not in ("none", "weak", "strong"):
                         self._problem(self._tok(value), "expected `none`, `weak` or `strong` after `fair`")

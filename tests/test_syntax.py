@@ -243,3 +243,12 @@ def test_an_integer_literal_of_thousands_of_digits_is_an_error_at_its_position_n
     (decl,) = parse("const N = 0002147483647\n", "t.sw").decls
     assert isinstance(decl, ast.Const) and decl.value == ast.IntLit(2147483647, S)
     assert error("const N = 1 " + "9" * 5000 + "\n").endswith("but found a number of 5000 digits")
+
+
+def test_a_faults_bound_after_a_label_is_an_error_not_an_internal_error():
+    """Found by tests/test_fuzz.py: the error's position was taken from the bound as if it
+    were a token (AttributeError, reported as an internal error)."""
+    text = "process p {\n  a:\n    skip\n  faults 3\n  fair weak\n  starts asleep\n}\n"
+    assert error(text) == "\n".join(
+        f"{line}:3: declarations of a process come before its first label" for line in (4, 5, 6)
+    )
