@@ -42,18 +42,21 @@ class Extent:
     def of(self, e: Expr) -> tuple[int, int]:
         """(nodes, depth) of `e` as a tree."""
         memo = self._memo
-        stack: list[tuple[Expr, bool]] = [(e, False)]
+        stack = [e]
         while stack:
-            node, ready = stack.pop()
+            node = stack[-1]
             if id(node) in memo:
+                stack.pop()
                 continue
-            if not ready:
-                stack.append((node, True))
-                stack.extend((c, False) for c in children(node) if id(c) not in memo)
+            kids = tuple(children(node))
+            unmeasured = [c for c in kids if id(c) not in memo]
+            if unmeasured:
+                stack += unmeasured
                 continue
-            sizes = [memo[id(c)] for c in children(node)]
-            nodes = 1 + sum(n for _, n, _ in sizes)
-            memo[id(node)] = (node, nodes, 1 + max((d for _, _, d in sizes), default=0))
+            stack.pop()
+            measured = [memo[id(c)] for c in kids]
+            nodes = 1 + sum(n for _, n, _ in measured)
+            memo[id(node)] = (node, nodes, 1 + max((d for _, _, d in measured), default=0))
         _, nodes, depth = memo[id(e)]
         return nodes, depth
 
