@@ -123,8 +123,9 @@ def _generated_types_fit(info: ProcInfo, g: Globals, report: Callable[[CheckErro
     each is a map over its ids, which may be too large although its parts are not."""
     decl = info.decl
     spans = {v.name: v.span for v in decl.locals}
-    generated = [(var, t, spans.get(name, decl.faults.span if decl.faults else decl.span))
-                 for name, (var, t) in info.locals.items()]  # fmt: skip
+    if decl.faults is not None:
+        spans["faults"] = decl.faults.span
+    generated = [(var, t, spans[name]) for name, (var, t) in info.locals.items()]
     generated.append((info.pc_var, info.pc_type, decl.span))
     if info.sleep_var is not None:
         generated.append((info.sleep_var, BOOL, decl.span))
