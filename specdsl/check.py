@@ -9,17 +9,20 @@ processes and their actions (`procs`, `steps`), models and properties
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from specdsl import ast
 from specdsl.errors import Diagnostic, SpecError
 from specdsl.exprs import PRE_STATE, Scope, const_int, lower
-from specdsl.ir import Model, Param, Process, StateVar, System
+from specdsl.ir import Action, Model, Param, Process, StateVar, System
+from specdsl.limits import LimitExceeded
 from specdsl.procs import lower_process, process_info
 from specdsl.props import IMPLICIT, assumption, deadlock_free, declared, fair_model, type_ok
 from specdsl.state import global_vars, process_vars
 from specdsl.symbols import CheckError, Globals, did_you_mean
+from specdsl.types import MAX_GROUND_ACTIONS, MAX_STATE_CELLS, capped_size, state_cells
 
 
 class _Collector:
@@ -33,8 +36,17 @@ class _Collector:
 
 def check(modules: Sequence[ast.Module], name: str, file: str, overrides: Mapping[str, int]) -> System:
     """`modules` in import order (imports before their importers, the spec last)."""
-    decls = [d for m in modules for d in m.decls]
     report = _Collector()
+    try:
+        return _check(modules, name, file, overrides, report)
+    except LimitExceeded as e:  # what was found so far, and where lowering stopped
+        raise SpecError(_ordered([*report.diagnostics, e.diagnostic], [m.file for m in modules])) from None
+
+
+def _check(
+    modules: Sequence[ast.Module], name: str, file: str, overrides: Mapping[str, int], report: _Collector
+) -> System:
+    decls = [d for m in modules for d in m.decls]
     g = Globals(decls, const_int, overrides)
     report.diagnostics += g.errors + g.unknown_overrides(file)
 
@@ -50,6 +62,9 @@ def check(modules: Sequence[ast.Module], name: str, file: str, overrides: Mappin
             if _declare_var(v, g, variables, report):
                 variables.append(v)
     order = [v.name for v in variables]
+    _check_state_size(variables, g, report)
+    if g.oversized:  # lowering steps over such types is the expensive work the limits prevent
+        raise SpecError(_ordered(report.diagnostics, [m.file for m in modules]))
     _check_definitions(g, report)
 
     processes, actions, runnable = [], [], {}
@@ -72,6 +87,7 @@ def check(modules: Sequence[ast.Module], name: str, file: str, overrides: Mappin
             )
         )
     _unique_action_names(actions, report)
+    _check_ground_actions(actions, g, report)
 
     models: dict[str, Model] = {"fair": fair_model(g)}
     for d in decls:
@@ -151,6 +167,42 @@ def _declare_var(v: StateVar, g: Globals, variables: list[StateVar], report: _Co
         return False
     g.var_types[v.name] = v.type
     return True
+
+
+def _check_state_size(variables: list[StateVar], g: Globals, report: _Collector) -> None:
+    total = 0
+    for v in variables:
+        cells = state_cells(v.type)
+        total += cells
+        if total > MAX_STATE_CELLS:
+            report(
+                g.too_large(
+                    v.span,
+                    f"a state would have more than {MAX_STATE_CELLS} components with `{v.name}`"
+                    f" ({cells} of its own)",
+                    "a map stores one value per key, a set one bit per possible element: use smaller domains",
+                )
+            )
+            return
+
+
+def _check_ground_actions(actions: list[Action], g: Globals, report: _Collector) -> None:
+    """The engines enumerate every action with every value of its parameters
+    (`self` and the picks): their number must stay small."""
+    total = 0
+    for a in actions:
+        count = math.prod(capped_size(b.type) for b in a.params)
+        total += count
+        if total > MAX_GROUND_ACTIONS:
+            report(
+                g.too_large(
+                    a.span,
+                    f"the engines would enumerate more than {MAX_GROUND_ACTIONS} steps with `{a.name}`"
+                    f" ({count} of its own, one per value of its process id and `pick`s)",
+                    "pick from smaller domains, or from fewer of them in one step",
+                )
+            )
+            return
 
 
 def _unique_action_names(actions: list, report: _Collector) -> None:

@@ -65,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="NAME=VALUE",
             help="override a `const` parameter (repeatable)",
         )
+        p.add_argument(
+            "--allow-import-outside",
+            action="store_true",
+            help="let imports reach files outside the directory of the spec that imports them",
+        )
 
     check = sub.add_parser("check", help="check every property of each spec with TLC and/or Z3")
     add_paths_and_set(check)
@@ -121,11 +126,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "lint":
             from specdsl.lint import run_lint
 
-            return run_lint(args.paths, overrides, dump_ir=args.dump_ir)
+            return run_lint(
+                args.paths, overrides, dump_ir=args.dump_ir, allow_import_outside=args.allow_import_outside
+            )
         if args.command == "gen":
             from specdsl.tla.gen import run_gen
 
-            return run_gen(args.paths, overrides, args.output_dir, check=args.check, force=args.force)
+            return run_gen(
+                args.paths,
+                overrides,
+                args.output_dir,
+                check=args.check,
+                force=args.force,
+                allow_import_outside=args.allow_import_outside,
+            )
         from specdsl.driver import run_check
 
         return run_check(args, overrides)

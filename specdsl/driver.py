@@ -380,7 +380,9 @@ def _outcome(
 # Input
 
 
-def load_systems(paths: Sequence[str], overrides: Mapping[str, int]) -> list[System]:
+def load_systems(
+    paths: Sequence[str], overrides: Mapping[str, int], allow_import_outside: bool = False
+) -> list[System]:
     """Every protocol spec under `paths`; all load errors at once."""
     from specdsl.errors import SpecError
     from specdsl.loader import find_specs, load_system
@@ -394,7 +396,7 @@ def load_systems(paths: Sequence[str], overrides: Mapping[str, int]) -> list[Sys
     systems, errors = [], []
     for f in files:
         try:
-            systems.append(load_system(f, overrides))
+            systems.append(load_system(f, overrides, allow_import_outside=allow_import_outside))
         except SpecError as exc:
             errors.append(exc.render().rstrip("\n"))
     if errors:
@@ -432,7 +434,9 @@ def run_check(
             raise BadInput(f"specdsl: --output {args.output}: no such directory")
         if args.output and Path(args.output).resolve().is_dir():
             raise BadInput(f"specdsl: --output {args.output} is a directory")
-        selected = select_properties(load_systems(args.paths, overrides), args.properties)
+        selected = select_properties(
+            load_systems(args.paths, overrides, args.allow_import_outside), args.properties
+        )
     except BadInput as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from specdsl.ir import Span
+from specdsl.source import decode
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,8 @@ def _printable(text: str) -> str:
 
 @lru_cache(maxsize=64)
 def _lines(path: str, _mtime_ns: int, _size: int) -> tuple[str, ...]:
-    with open(path, encoding="utf-8", errors="replace") as f:
-        return tuple(_printable(line.rstrip("\r\n")) for line in f)
+    with open(path, "rb") as f:
+        return tuple(_printable(line) for line in decode(f.read(), errors="replace").split("\n"))
 
 
 def _source_line(path: str, line: int) -> str | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from specdsl import ast
 from specdsl import simplify as s
+from specdsl.errors import Diagnostic
 from specdsl.ir import (
     BOOL,
     Expr,
@@ -33,8 +34,18 @@ from specdsl.ir import (
     Type,
     Var,
 )
+from specdsl.limits import LimitExceeded
 from specdsl.symbols import CheckError, Globals, ProcInfo, did_you_mean
-from specdsl.types import arith_range, capped_size, compatible, describe, join, kind
+from specdsl.types import (
+    INT_RANGE,
+    arith_range,
+    capped_size,
+    compatible,
+    describe,
+    join,
+    kind,
+    within_int_range,
+)
 
 Typed = tuple[Expr, Type]
 
@@ -89,7 +100,18 @@ def lower(e: ast.Expr, scope: Scope, expected: Type | None = None) -> Typed:
     handler = _HANDLERS.get(type(e))
     if handler is None:
         raise CheckError(e.span, "a type is not a value here")
-    return handler(e, scope, expected)
+    x, t = handler(e, scope, expected)
+    excess = scope.globals.extent.excess(x)
+    if excess is not None:
+        raise LimitExceeded(
+            Diagnostic(
+                e.span,
+                f"this expression is too large once lowered: {excess}",
+                "definitions are inlined where they are used, and each statement of a step sees the values"
+                " the earlier ones computed: use a local, or split the step with a label",
+            )
+        )
+    return x, t
 
 
 def lower_as(e: ast.Expr, scope: Scope, want: Type, what: str) -> Expr:
@@ -242,7 +264,7 @@ def _unary(e: ast.Unary, scope: Scope, expected: Type | None) -> Typed:
         return s.unary("not", lower_bool(e.arg, scope, "the operand of `not`")), BOOL
     if e.op == "neg":
         x, t = _int(e.arg, scope, "the operand of `-`")
-        return s.unary("neg", x), IntType(-t.hi, -t.lo)
+        return s.unary("neg", x), _int_result(IntType(-t.hi, -t.lo), e)
     x, t = lower(e.arg, scope)  # card
     if not isinstance(t, SetType):
         raise CheckError(e.arg.span, f"`#` needs a set, but this is {kind(t)}")
@@ -292,9 +314,9 @@ def _binary(e: ast.Binary, scope: Scope, expected: Type | None) -> Typed:
         b, tb = _int(e.rhs, scope, f"the right operand of `{_SYMBOL[op]}`")
         if op in _ORDER:
             return s.binary(op, a, b), BOOL
-        t = arith_range(op, ta, tb)
-        if op in ("div", "mod") and isinstance(b, Lit) and b.value == 0:
-            raise CheckError(e.rhs.span, "division by zero")
+        if op in ("div", "mod"):
+            _check_divisor(op, tb, e.rhs.span)
+        t = _int_result(arith_range(op, ta, tb), e)
         return s.binary(op, a, b, t), t
     if op in ("eq", "ne"):
         a, b, _ = _pair(e, scope, "compare")
@@ -312,6 +334,36 @@ def _binary(e: ast.Binary, scope: Scope, expected: Type | None) -> Typed:
     if set_expr is None:
         return InDomain(x, dom), BOOL
     return s.binary("in", x, set_expr), BOOL
+
+
+def _check_divisor(op: str, t: IntType, span: ast.Span) -> None:
+    """TLA+ defines `a \\div b` only for b != 0 and `a % b` only for b > 0 (TLC
+    stops with an error elsewhere), so the divisor's range must exclude the
+    rest.  The range is the interval analysis of the expression's type: its
+    literals, constants and the declared types of the variables it reads."""
+    value = _value_of(t)
+    if op == "div" and t.lo <= 0 <= t.hi:
+        raise CheckError(
+            span,
+            "division by zero" if t.lo == t.hi else f"the divisor of `/` may be 0: it {value}",
+            "make the divisor's range exclude 0, e.g. `x / max(d, 1)`",
+        )
+    if op == "mod" and t.lo <= 0:
+        raise CheckError(
+            span,
+            f"the divisor of `%` must be positive, but it {value}",
+            "make the divisor's range positive, e.g. `x % max(d, 1)`",
+        )
+
+
+def _int_result(t: IntType, e: ast.Expr) -> IntType:
+    if not within_int_range(t):
+        raise CheckError(e.span, f"this {_value_of(t)}: beyond TLC's 32-bit integers ({INT_RANGE})")
+    return t
+
+
+def _value_of(t: IntType) -> str:
+    return f"is {t.lo}" if t.lo == t.hi else f"ranges over {t}"
 
 
 def _word(op: str) -> str:

@@ -34,6 +34,7 @@ from specdsl.ir import (
     Rec,
     SetComp,
     SetLit,
+    Span,
     System,
     Tag,
     Unary,
@@ -45,7 +46,15 @@ from specdsl.values import contains, domain, format_value
 
 
 class EvalError(Exception):
-    """An expression could not be evaluated (a bug in the spec or the checker)."""
+    """An expression could not be evaluated (a bug in the spec or the checker:
+    the checker refuses a divisor that may break `Binary`'s precondition, yet a
+    state outside TypeOK may still meet one).  In a step, it names the ground
+    action and carries the action's source `span`."""
+
+    def __init__(self, message: str, span: Span | None = None) -> None:
+        where = "" if span is None else f" ({span.file}:{span.line}:{span.col})"
+        super().__init__(message + where)
+        self.span = span
 
 
 class ReplayError(Exception):
@@ -122,8 +131,10 @@ def _arith(op: str, a: int, b: int) -> int:
         return a - b
     if op == "mul":
         return a * b
-    if b == 0:
-        raise EvalError(f"{op} by zero")
+    if op == "div" and b == 0:
+        raise EvalError(f"division by zero: {a} / {b}")
+    if op == "mod" and b <= 0:
+        raise EvalError(f"remainder by a non-positive number: {a} % {b}")
     return a // b if op == "div" else a % b
 
 
@@ -268,13 +279,23 @@ def allowed(model: Model, ga: GroundAction, state: Mapping[str, Value]) -> bool:
 
 
 def is_enabled(ga: GroundAction, state: Mapping[str, Value]) -> bool:
-    return bool(evaluate(ga.action.guard, state, ga.env))
+    try:
+        return bool(evaluate(ga.action.guard, state, ga.env))
+    except EvalError as e:
+        raise _in_step(e, ga) from None
 
 
 def apply(ga: GroundAction, state: State) -> State:
     """The successor of `state` under `ga` (which must be enabled)."""
     env = ga.env
-    return state.replace({u.var: _eval(u.value, state, env) for u in ga.action.updates})
+    try:
+        return state.replace({u.var: _eval(u.value, state, env) for u in ga.action.updates})
+    except EvalError as e:
+        raise _in_step(e, ga) from None
+
+
+def _in_step(e: EvalError, ga: GroundAction) -> EvalError:
+    return e if e.span is not None else EvalError(f"{e} in step {describe(ga)}", ga.action.span)
 
 
 def successors(system: System, state: State, model: Model | None = None) -> list[tuple[GroundAction, State]]:

@@ -207,7 +207,11 @@ class Unary:
 
 @dataclass(frozen=True)
 class Binary:
-    """`div` and `mod` round toward negative infinity (as TLA+ and Python do)."""
+    """`div` and `mod` round toward negative infinity (as TLA+ and Python do).
+
+    Precondition (as in TLA+, where TLC stops with an error otherwise): the
+    divisor of `div` is not 0 and that of `mod` is positive.  The checker
+    refuses a divisor whose range breaks it; the interpreter raises EvalError."""
 
     op: str
     lhs: Expr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import fields, replace
+from functools import cache
 
 from specdsl.ir import Expr, MapComp, Param, Quant, SetComp, Var
 
@@ -21,10 +22,15 @@ def _is_named_expr(x: object) -> bool:
     return isinstance(x, tuple) and len(x) == 2 and isinstance(x[0], str) and is_expr(x[1])
 
 
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
 def children(e: Expr) -> Iterator[Expr]:
     """The direct sub-expressions of `e`, in field order."""
-    for f in fields(e):  # type: ignore[arg-type]
-        value = getattr(e, f.name)
+    for name in _field_names(type(e)):
+        value = getattr(e, name)
         if is_expr(value):
             yield value
         elif isinstance(value, tuple):

@@ -32,12 +32,18 @@ def _files(paths: Sequence[str]) -> list[tuple[str, bool]]:
     return out
 
 
-def lint_file(file: str, protocol: bool, overrides: Mapping[str, int], dump_ir: bool) -> list[Diagnostic]:
+def lint_file(
+    file: str,
+    protocol: bool,
+    overrides: Mapping[str, int],
+    dump_ir: bool,
+    allow_import_outside: bool = False,
+) -> list[Diagnostic]:
     try:
         if not protocol:
             parse_file(file)
             return []
-        system = load_system(file, overrides)
+        system = load_system(file, overrides, allow_import_outside=allow_import_outside)
         if dump_ir:
             sys.stdout.write(dump(system))
         return []
@@ -49,7 +55,12 @@ def lint_file(file: str, protocol: bool, overrides: Mapping[str, int], dump_ir: 
         return [Diagnostic(Span(file, 0, 0), f"internal error while checking: {type(e).__name__}: {e}")]
 
 
-def run_lint(paths: Sequence[str], overrides: Mapping[str, int], dump_ir: bool = False) -> int:
+def run_lint(
+    paths: Sequence[str],
+    overrides: Mapping[str, int],
+    dump_ir: bool = False,
+    allow_import_outside: bool = False,
+) -> int:
     """Exit status: 0 when every file is clean, 2 when any has an error."""
     try:
         files = _files(paths)
@@ -58,7 +69,7 @@ def run_lint(paths: Sequence[str], overrides: Mapping[str, int], dump_ir: bool =
         return 2
     failed = False
     for file, protocol in files:
-        diagnostics = lint_file(file, protocol, overrides, dump_ir)
+        diagnostics = lint_file(file, protocol, overrides, dump_ir, allow_import_outside)
         if diagnostics:
             failed = True
             print(SpecError(diagnostics).render(), file=sys.stderr)

@@ -42,11 +42,17 @@ def find_specs(paths: Sequence[str]) -> list[pathlib.Path]:
     return out
 
 
-def load_system(path: str | pathlib.Path, overrides: Mapping[str, int] = {}) -> System:  # noqa: B006 - read only
-    """Parse, import, check and lower one spec; raises SpecError on bad input."""
+def load_system(
+    path: str | pathlib.Path,
+    overrides: Mapping[str, int] = {},  # noqa: B006 - read only
+    *,
+    allow_import_outside: bool = False,
+) -> System:
+    """Parse, import, check and lower one spec; raises SpecError on bad input.
+    Its imports must stay in its directory unless `allow_import_outside`."""
     file = str(path)
     try:
-        modules = load_modules(file)
+        modules = load_modules(file, allow_import_outside)
         return check(modules, pathlib.Path(file).stem, file, overrides)
     except RecursionError:
         raise SpecError([Diagnostic(Span(file, 0, 0), "the spec is too deeply nested to check")]) from None

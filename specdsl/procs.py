@@ -23,6 +23,7 @@ from specdsl.ir import (
     Binder,
     Expr,
     IntType,
+    MapType,
     Param,
     Quant,
     TaggedType,
@@ -103,7 +104,7 @@ def process_info(decl: ast.ProcessDecl, g: Globals, report: Callable[[CheckError
                 )
             )
         locals_["faults"] = (f"{decl.name}_faults", IntType(0, faults_max))
-    return ProcInfo(
+    info = ProcInfo(
         decl=decl,
         id_type=id_type,
         locals=locals_,
@@ -114,6 +115,31 @@ def process_info(decl: ast.ProcessDecl, g: Globals, report: Callable[[CheckError
         faults_var=f"{decl.name}_faults" if decl.faults is not None else None,
         faults_max=faults_max,
     )
+    return info if _generated_types_fit(info, g, report) else None
+
+
+def _generated_types_fit(info: ProcInfo, g: Globals, report: Callable[[CheckError], None]) -> bool:
+    """The state-space guard on the variables a process generates: for a family
+    each is a map over its ids, which may be too large although its parts are not."""
+    decl = info.decl
+    spans = {v.name: v.span for v in decl.locals}
+    if decl.faults is not None:
+        spans["faults"] = decl.faults.span
+    generated = [(var, t, spans[name]) for name, (var, t) in info.locals.items()]
+    generated.append((info.pc_var, info.pc_type, decl.span))
+    if info.sleep_var is not None:
+        generated.append((info.sleep_var, BOOL, decl.span))
+    fit = True
+    for var, t, span in generated:
+        what = f"the fault counter `{var}`" if var == info.faults_var else f"`{var}`"
+        try:
+            g.guard(t, span, what)
+            if info.id_type is not None:
+                g.guard(MapType(info.id_type, t), span, what)
+        except CheckError as e:
+            report(e)
+            fit = False
+    return fit
 
 
 @dataclass(frozen=True)

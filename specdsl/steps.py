@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from specdsl import ast
 from specdsl import simplify as s
+from specdsl.errors import Diagnostic
 from specdsl.exprs import (
     Bound,
     Scope,
@@ -30,6 +31,7 @@ from specdsl.exprs import (
 )
 from specdsl.interp import EvalError, evaluate
 from specdsl.ir import BOOL, FALSE, TRUE, Binder, Expr, IntType, Param, Span, Type, Var
+from specdsl.limits import MAX_STEP_ACTIONS, MAX_UNROLL, LimitExceeded
 from specdsl.symbols import CheckError, ProcInfo, did_you_mean
 from specdsl.types import compatible, kind
 from specdsl.values import domain as values_of
@@ -58,6 +60,7 @@ class StepLowering:
         self.base = base
         self.proc = proc
         self.report = report
+        self._copies = 1  # of the statements being lowered, by the `for` loops around them
 
     # -- scopes
 
@@ -84,8 +87,35 @@ class StepLowering:
                 except CheckError as e:
                     self.report(e)
                     out.append(p)
+            self._within_limits(st, out)
             paths = out
         return paths
+
+    def _within_limits(self, st: ast.Stmt, paths: list[Path]) -> None:
+        """The limits on what a step lowers to (see `limits`), after `st`."""
+        if len(paths) > MAX_STEP_ACTIONS:
+            raise LimitExceeded(
+                Diagnostic(
+                    st.span,
+                    f"the step splits into more than {MAX_STEP_ACTIONS} actions here",
+                    "each `either` branch, and each `if` whose branches block or end the step differently,"
+                    " makes actions of its own: split the step with labels",
+                )
+            )
+        extent = self.base.globals.extent
+        for p in paths:
+            parts = [(f"the new value of `{var}`", value, 0) for var, value in p.values.items()]
+            for what, e, below in parts + [("its condition", c, len(p.guard)) for c in p.guard]:
+                why = extent.excess(e, below)
+                if why is not None:
+                    raise LimitExceeded(
+                        Diagnostic(
+                            st.span,
+                            f"the step grows too large here: {what} would be {why}",
+                            "each statement of a step sees the values the earlier ones computed:"
+                            " split the step with a label",
+                        )
+                    )
 
     def stmt(self, st: ast.Stmt, p: Path) -> list[Path]:
         if isinstance(st, ast.Assign):
@@ -153,11 +183,24 @@ class StepLowering:
                     st.domain.span, "`for` needs a type or a constant set to unroll over"
                 ) from None
             values = tuple(v for v in values if v in chosen)  # type: ignore[operator]
+        copies = self._copies * len(values)
+        if copies > MAX_UNROLL:
+            raise LimitExceeded(
+                Diagnostic(
+                    st.span,
+                    f"`for` would copy its body {copies} times in this step; the limit is {MAX_UNROLL}",
+                    "a loop is unrolled (nested loops multiply): loop over a smaller type or a constant set",
+                )
+            )
         outside = p.bound
         paths = [p]
-        for v in values:
-            paths = [replace(q, bound={**q.bound, st.var: Bound(s.lit(v, t), t)}) for q in paths]
-            paths = self.block(st.body, paths)
+        enclosing, self._copies = self._copies, copies
+        try:
+            for v in values:
+                paths = [replace(q, bound={**q.bound, st.var: Bound(s.lit(v, t), t)}) for q in paths]
+                paths = self.block(st.body, paths)
+        finally:
+            self._copies = enclosing
         return _unbind(paths, [st.var], outside)
 
     def _jump(self, st: ast.Jump, p: Path) -> Path:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from specdsl import ast
 from specdsl.errors import Diagnostic
 from specdsl.ir import BOOL, IntType, MapType, RecordType, SetType, Span, TaggedType, Type, Variant
-from specdsl.types import MAX_VALUES, capped_size, describe
+from specdsl.limits import Extent
+from specdsl.types import INT_RANGE, MAX_VALUES, capped_size, describe, within_int_range
 
 
 class CheckError(Exception):
@@ -80,6 +81,8 @@ class Globals:
         self._const_eval = const_eval
         self._overrides = dict(overrides)
         self._memo: dict[tuple[str, str], object] = {}
+        self.oversized = False  # see `too_large`
+        self.extent = Extent()  # what lowering builds, measured as it is built
         for d in decls:
             if isinstance(d, ast.TypeDecl):
                 self._declare(self.types, d.name, d)
@@ -128,7 +131,11 @@ class Globals:
         decl = self.values[name]
         assert isinstance(decl, ast.Const)
         if name in self._overrides:
-            return self._overrides[name]
+            value = self._overrides[name]
+            if not within_int_range(IntType(value, value)):
+                message = f"--set {name}={value}: beyond TLC's 32-bit integers ({INT_RANGE})"
+                raise CheckError(decl.span, message)
+            return value
         return self._resolve(("const", name), decl.span, lambda: self._const_eval(decl.value, self))
 
     def params(self) -> tuple[tuple[str, int], ...]:
@@ -192,14 +199,14 @@ class Globals:
                     raise CheckError(v.span, f"variant `{v.tag}` appears twice in type `{decl.name}`")
                 seen.add(v.tag)
                 variants.append(Variant(v.tag, None if v.payload is None else self.resolve_type(v.payload)))
-            return self._guard(TaggedType(decl.name, tuple(variants)), decl.span)
+            return self.guard(TaggedType(decl.name, tuple(variants)), decl.span)
         if isinstance(body, ast.RecordDecl):
             names = [n for n, _ in body.fields]
             dup = next((n for n in names if names.count(n) > 1), None)
             if dup is not None:
                 raise CheckError(body.span, f"field `{dup}` appears twice in record `{decl.name}`")
             fields = tuple((n, self.resolve_type(t)) for n, t in body.fields)
-            return self._guard(RecordType(decl.name, fields), decl.span)
+            return self.guard(RecordType(decl.name, fields), decl.span)
         return self.resolve_type(body)
 
     def resolve_type(self, e: ast.TypeExpr) -> Type:
@@ -209,25 +216,39 @@ class Globals:
             lo, hi = self._const_eval(e.lhs, self), self._const_eval(e.rhs, self)
             if hi < lo:
                 raise CheckError(e.span, f"empty range {lo}..{hi}")
-            return self._guard(IntType(lo, hi), e.span)
+            return self.guard(IntType(lo, hi), e.span)
         if isinstance(e, ast.MapTypeExpr):
-            return self._guard(MapType(self.resolve_type(e.key), self.resolve_type(e.value)), e.span)
+            return self.guard(MapType(self.resolve_type(e.key), self.resolve_type(e.value)), e.span)
         if isinstance(e, ast.SetTypeExpr):
-            return self._guard(SetType(self.resolve_type(e.elem)), e.span)
+            return self.guard(SetType(self.resolve_type(e.elem)), e.span)
         raise CheckError(e.span, "expected a type (`bool`, `0..3`, a type name, `[K] -> V` or `set of T`)")
 
-    @staticmethod
-    def _guard(t: Type, span: Span) -> Type:
+    def guard(self, t: Type, span: Span, what: str = "") -> Type:
+        """`t` if it has at most MAX_VALUES values.  `what` names the generated
+        variable that would have this type (a program counter, a family's local)."""
         n = capped_size(t)
         if n > MAX_VALUES:
             exact = capped_size(t, 10**12)
             count = f"{exact}" if exact < 10**12 else "too many"
-            raise CheckError(
+            subject = f"{what} has type `{describe(t)}`, which" if what else f"type `{describe(t)}`"
+            raise self.too_large(
                 span,
-                f"type `{describe(t)}` has {count} values; the limit is {MAX_VALUES} (state-space guard)",
+                f"{subject} has {count} values; the limit is {MAX_VALUES} (state-space guard)",
                 "use smaller bounds: every value of a type may become a state",
             )
         return t
+
+    def too_large(self, span: Span, message: str, hint: str) -> CheckError:
+        """A limit that keeps checking cheap is exceeded: the checker stops
+        after the declarations (`oversized`) instead of lowering steps over it."""
+        self.oversized = True
+        if self._overrides:
+            hint += (
+                " (set on the command line: "
+                + ", ".join(f"--set {n}={v}" for n, v in self._overrides.items())
+                + ")"
+            )
+        return CheckError(span, message, hint)
 
 
 _IN_PROGRESS = object()

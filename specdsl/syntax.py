@@ -13,6 +13,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from specdsl import ast
 from specdsl.errors import Diagnostic, SpecError
 from specdsl.ir import Span
+from specdsl.types import INT_MAX, INT_RANGE
 
 MAX_BRACKETS = 64  # nesting of ( [ {
 MAX_DEPTH = 100  # depth of the syntax tree (long operator chains, `not not ...`)
@@ -217,7 +218,7 @@ _HINTS = {
 
 def _found(token: Token) -> str:
     if token.type == "INT":
-        return f"the number {token}"
+        return f"the number {token}" if len(token) <= 20 else f"a number of {len(token)} digits"
     return f"`{token}`"
 
 
@@ -312,7 +313,11 @@ class _Builder(Transformer):
 
     # -- atoms
     def int(self, meta, c):
-        return ast.IntLit(int(c[0]), self._span(meta))
+        digits = str(c[0]).lstrip("0") or "0"
+        if len(digits) > len(str(INT_MAX)) or int(digits) > INT_MAX:  # int() refuses > 4300 digits
+            self._problem(self._span(meta), f"number too large: beyond TLC's 32-bit integers ({INT_RANGE})")
+            return ast.IntLit(0, self._span(meta))
+        return ast.IntLit(int(digits), self._span(meta))
 
     def true(self, meta, c):
         return ast.BoolLit(True, self._span(meta))
@@ -490,17 +495,18 @@ class _Builder(Transformer):
     def environment(self, meta, c):
         return True
 
+    # Process items: (kind, value, span of the whole item)
     def fair(self, meta, c):
-        return ("fair", c[0])
+        return ("fair", c[0], self._span(meta))
 
     def starts(self, meta, c):
-        return ("starts", c[0])
+        return ("starts", c[0], self._span(meta))
 
     def faults(self, meta, c):
-        return ("faults", c[0])
+        return ("faults", c[0], self._span(meta))
 
     def label(self, meta, c):
-        return ("label", c[0])
+        return ("label", c[0], self._span(meta))
 
     def process_decl(self, meta, c):
         environment, name, id_name, id_domain, *items = c
@@ -511,12 +517,12 @@ class _Builder(Transformer):
             if isinstance(item, tuple) and item[0] == "label":
                 steps.append((item[1], []))
             elif isinstance(item, tuple | ast.VarDecl) and steps:
-                span = item.span if isinstance(item, ast.VarDecl) else self._tok(item[1])
+                span = item.span if isinstance(item, ast.VarDecl) else item[2]
                 self._problem(span, "declarations of a process come before its first label")
             elif isinstance(item, ast.VarDecl):
                 local_vars.append(item)
             elif isinstance(item, tuple):
-                kind, value = item
+                kind, value, _ = item
                 if kind == "fair":
                     if value not in ("none", "weak", "strong"):
                         self._problem(self._tok(value), "expected `none`, `weak` or `strong` after `fair`")

@@ -13,6 +13,16 @@ from specdsl.ir import (
 )
 
 MAX_VALUES = 65536  # a type with more values is refused (state-space guard)
+MAX_STATE_CELLS = 4096  # scalar components of one state (a map of 60000 keys to 0..0 has one value)
+MAX_GROUND_ACTIONS = 16384  # actions times the values of their parameters: what the engines enumerate
+# Every integer a spec can compute lies here: TLC's integers are 32-bit and it
+# stops with an error on overflow; Python's would grow without bound.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+INT_RANGE = f"{INT_MIN}..{INT_MAX}"
+
+
+def within_int_range(t: IntType) -> bool:
+    return t.lo >= INT_MIN and t.hi <= INT_MAX
 
 
 def capped_size(t: Type, cap: int = MAX_VALUES + 1) -> int:
@@ -35,6 +45,21 @@ def capped_size(t: Type, cap: int = MAX_VALUES + 1) -> int:
     else:  # pragma: no cover - the Type union is closed
         raise TypeError(t)
     return min(n, cap)
+
+
+def state_cells(t: Type) -> int:
+    """The scalar components a value of `t` is stored in: one per number,
+    boolean or tag (and its payload's), one per key of a map, one per possible
+    element of a set.  Assumes `t` passed the value cap (its keys are few)."""
+    if isinstance(t, TaggedType):
+        return 1 + max((state_cells(v.payload) for v in t.variants if v.payload is not None), default=0)
+    if isinstance(t, RecordType):
+        return sum(state_cells(ft) for _, ft in t.fields)
+    if isinstance(t, MapType):
+        return capped_size(t.key) * state_cells(t.value)
+    if isinstance(t, SetType):
+        return capped_size(t.elem)
+    return 1
 
 
 def _capped_power(base: int, exp: int, cap: int) -> int:

@@ -534,3 +534,137 @@ def test_runnable_never_reuses_a_bound_name():
     assert format_expr(s.process("p").runnable) == (
         "p_pc == a and (exists t in 1..2: exists t_1 in 1..2: t_1 == t)"
     )
+
+
+def test_a_divisor_that_may_be_zero_is_a_spec_error_not_an_engine_crash():
+    text = "var x: 0..9 = 0\nvar d: -1..2 = 1\nconst Z = 0\nprocess p {\n  a:\n"
+    assert errors(text + "    x := x / d\n    x := x / Z\n    x := x / (d - d)\n}\n") == [
+        "6:14: the divisor of `/` may be 0: it ranges over -1..2",
+        "7:14: division by zero",
+        "8:15: the divisor of `/` may be 0: it ranges over -3..3",  # intervals, not values
+    ]
+    system = lower(text + "    x := x / max(d, 1) + x / (d - 3)\n}\n")
+    assert steps(system)["p_a"][1][0] == "x := x / (if d >= 1 then d else 1) + x / (d - 3)"
+
+
+def test_a_remainder_by_a_possibly_non_positive_divisor_is_a_spec_error():
+    text = "var x: 0..9 = 0\nvar d: -1..2 = 1\nprocess p {\n  a:\n"
+    assert errors(
+        text + "    x := x % d\n    x := x % -3\n    x := x % 0\n}\ninvariant I: x % (d + 1) == 0\n"
+    ) == [
+        "5:14: the divisor of `%` must be positive, but it ranges over -1..2",
+        "6:14: the divisor of `%` must be positive, but it is -3",
+        "7:14: the divisor of `%` must be positive, but it is 0",
+        "9:19: the divisor of `%` must be positive, but it ranges over 0..3",
+    ]
+    assert steps(lower(text + "    x := x % (d + 2)\n}\n"))["p_a"][1][0] == "x := x % (d + 2)"
+
+
+def test_integers_beyond_tlc_range_are_refused_where_they_arise():
+    text = (
+        "const A = 2147483647\nconst B = A + 1\nvar x: 0..1 = 0\nprocess p {\n  a:\n    x := -(-A - 1)\n}\n"
+    )
+    assert errors(text) == [
+        "2:11: this is 2147483648: beyond TLC's 32-bit integers (-2147483648..2147483647)",
+        "6:10: this is 2147483648: beyond TLC's 32-bit integers (-2147483648..2147483647)",
+    ]
+    assert errors(text, {"A": 2**40}) == [
+        "1:1: --set A=1099511627776: beyond TLC's 32-bit integers (-2147483648..2147483647)"
+    ]
+    assert errors("var x: 0..65535 = 0\ninvariant Sq: x * x * x >= 0\nprocess p {\n  a:\n    skip\n}\n") == [
+        "2:15: this ranges over 0..4294836225: beyond TLC's 32-bit integers (-2147483648..2147483647)"
+    ]
+
+
+def test_a_huge_fault_bound_is_refused_not_lowered_into_a_check_that_never_ends():
+    text = "var x: 0..3 = 0\nprocess p[t in 1..2] {\n  faults 70000000\n  start:\n    x := 1\n    retry\n}\n"
+    assert errors(text) == [
+        "3:10: the fault counter `p_faults` has type `0..70000000`, which has 70000001 values;"
+        " the limit is 65536 (state-space guard)"
+    ]
+
+
+def test_variables_generated_over_process_ids_are_capped_like_declared_ones():
+    text = "process p[t in 1..17] {\n  var seen: bool = false\n  starts asleep\n  a:\n    seen := true\n}\n"
+    limit = "which has 131072 values; the limit is 65536 (state-space guard)"
+    assert errors(text) == [
+        f"1:9: `p_pc` has type `[1..17] -> p_pc`, {limit}",
+        f"1:9: `p_asleep` has type `[1..17] -> bool`, {limit}",
+        f"2:3: `p_seen` has type `[1..17] -> bool`, {limit}",
+    ]
+    lower(text.replace("1..17", "1..16"))  # 2^16 values: at the limit
+
+
+def test_an_over_cap_type_stops_the_check_before_steps_are_lowered():
+    """`--set THREADS=65536` grew quadratically (a `for` unrolled over every thread) before it was refused."""
+    text = (
+        "const THREADS = 2\ntype Thread = 1..THREADS\nvar hits: [Thread] -> bool = [t in Thread -> false]\n"
+        "process p {\n  a:\n    for t in Thread { hits[t] := true }\n    x := unknown\n}\n"
+    )
+    assert errors(text, {"THREADS": 65536}) == [
+        "3:11: type `[1..65536] -> bool` has too many values; the limit is 65536 (state-space guard)"
+    ]  # the unknown names of the step are not reached
+    with pytest.raises(SpecError) as info:
+        lower(text, {"THREADS": 65536})
+    assert info.value.diagnostics[0].hint.endswith("(set on the command line: --set THREADS=65536)")
+    assert errors(text) == ["7:5: unknown name `x`"]
+
+
+def test_a_state_of_too_many_components_is_refused_although_each_type_has_few_values():
+    text = "var m: [0..60000] -> 0..0 = [i in 0..60000 -> 0]\nprocess p {\n  a:\n    skip\n}\n"
+    assert errors(text) == ["1:1: a state would have more than 4096 components with `m` (60001 of its own)"]
+
+
+def test_steps_with_too_many_parameter_values_are_refused_before_an_engine_enumerates_them():
+    text = "var y: 0..1 = 0\nprocess p[t in 1..2] {\n  a:\n    pick i in 0..60000\n    pick j in 0..1\n}\n"
+    assert errors(text) == [
+        "3:3: the engines would enumerate more than 16384 steps with `p_a`"
+        " (240004 of its own, one per value of its process id and `pick`s)"
+    ]
+    assert len(lower(text.replace("0..60000", "0..4000")).actions) == 1
+
+
+def _step(body: list[str], head: str = "var y: 0..1 = 0\n") -> str:
+    return head + "process p {\n  a:\n" + "".join(f"    {s}\n" for s in body) + "}\n"
+
+
+def test_definitions_that_double_at_each_level_are_refused_not_inlined_exponentially():
+    defs = "".join(f"def d{i} = d{i - 1} + d{i - 1}\n" for i in range(1, 30))  # d29: 2^29 leaves
+    assert errors(_step(["await d29 >= 0"], "var y: 0..1 = 0\ndef d0 = y\n" + defs)) == [
+        "15:11: this expression is too large once lowered: more than 10000 nodes"  # at d14's body
+    ]
+
+
+def test_statements_that_double_a_value_are_refused_before_the_step_grows_exponentially():
+    assert errors(_step(["y := y + y"] * 30)) == [
+        "16:10: this expression is too large once lowered: more than 10000 nodes"  # the 13th: 2^13 leaves
+    ]
+
+
+def test_a_step_deeper_than_the_backends_can_walk_is_refused_where_it_gets_too_deep():
+    """100 statements `x := (x + 1) % 4` nest 200 levels: `specdsl gen` and TLC's
+    engine died of RecursionError; at 60 statements they still work."""
+    assert errors(_step(["y := (y + 1) % 4"] * 100)) == [
+        "53:10: this expression is too large once lowered: nested more than 100 levels deep"
+    ]
+    assert errors(_step(["await y != 0"] * 120)) == [
+        "102:5: the step grows too large here: its condition would be nested more than 100 levels deep"
+    ]
+
+
+def test_a_for_over_a_large_type_is_refused_instead_of_unrolled():
+    """It was unrolled 60001 times into a RecursionError ("too deeply nested", no position)."""
+    assert errors(_step(["for i in 0..60000 { y := 1 - y }"])) == [
+        "4:5: `for` would copy its body 60001 times in this step; the limit is 64"
+    ]
+    assert errors(_step(["for i in 0..7 { for j in 0..8 { y := 1 - y } }"])) == [
+        "4:21: `for` would copy its body 72 times in this step; the limit is 64"
+    ]
+    lower(_step(["for i in 0..7 { for j in 0..7 { y := 1 - y } }"]))
+
+
+def test_a_step_of_too_many_either_branches_is_refused_before_its_actions_are_built():
+    assert errors(_step(["either { y := 0 } or { y := 1 }"] * 9)) == [
+        "12:5: the step splits into more than 256 actions here"
+    ]
+    assert len(lower(_step(["either { y := 0 } or { y := 1 }"] * 8)).actions) == 256

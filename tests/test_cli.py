@@ -41,7 +41,7 @@ def test_usage_errors_exit_2(argv, capsys):
 
 
 def test_check_uses_the_engine_registry(monkeypatch, capsys):
-    monkeypatch.setattr(driver, "load_systems", lambda paths, overrides: [lost_update()])
+    monkeypatch.setattr(driver, "load_systems", lambda paths, overrides, *rest: [lost_update()])
     monkeypatch.setitem(driver.ENGINES, "tlc", FakeEngine("tlc"))  # a fake is its own factory
     monkeypatch.setitem(driver.ENGINES, "z3", FakeEngine("z3", verdicts={"Terminates": "holds"}))
     assert main(["check", "lost_update.sw", "--format", "json"]) == 0
@@ -204,3 +204,17 @@ def test_sigterm_during_tlc_kills_the_jvm_and_exits_143(start_check):
     for jvm in started:
         assert not Path(f"/proc/{jvm}").exists() or "State:\tZ" in Path(f"/proc/{jvm}/status").read_text()
     assert_nothing_left(tmpdir)
+
+
+@pytest.mark.parametrize("command", [["lint"], ["gen", "--check", "-o", "generated_here"]])
+def test_imports_outside_the_spec_directory_need_allow_import_outside(command, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    Path("lib").mkdir()
+    Path("lib/common.sw").write_text("var y: bool = false\n")
+    Path("proj").mkdir()
+    Path("proj/spec.sw").write_text('import "../lib/common.sw"\nprocess p {\n  a:\n    y := true\n}\n')
+    assert main([command[0], "proj/spec.sw", *command[1:]]) == 2
+    assert "pass --allow-import-outside" in capsys.readouterr().err
+    allowed = main([command[0], "proj/spec.sw", "--allow-import-outside", *command[1:]])
+    assert allowed == (0 if command == ["lint"] else 1)  # gen --check: the files are missing, not refused
+    assert "--allow-import-outside" not in capsys.readouterr().err

@@ -26,7 +26,7 @@ SAFETY = ["TypeOK", "Final", "DeadlockFree", "BothRead"]
 def check(monkeypatch, engines, *argv, systems=None) -> int:
     """`specdsl check` with the given fake engines and systems."""
     loaded = systems if systems is not None else [lost_update()]
-    monkeypatch.setattr(driver, "load_systems", lambda paths, overrides: loaded)
+    monkeypatch.setattr(driver, "load_systems", lambda paths, overrides, *rest: loaded)
     args = build_parser().parse_args(["check", "lost_update.sw", *argv])
     return driver.run_check(args, dict(args.overrides), engines=engines)
 
@@ -260,7 +260,7 @@ def test_a_property_is_checked_only_in_the_specs_that_declare_it():
 
 
 def test_bad_input_exits_2_with_the_loader_message(monkeypatch, capsys):
-    def broken(paths, overrides):
+    def broken(paths, overrides, *rest):
         raise driver.BadInput("specs/x.sw:3:5: error: unknown name pte")
 
     monkeypatch.setattr(driver, "load_systems", broken)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from ir_examples import lost_update
 from oracle import explore, safety_verdict
 
 from specdsl.interp import (
+    EvalError,
     ReplayError,
     State,
     apply,
@@ -36,9 +39,11 @@ from specdsl.ir import (
     Quant,
     SetComp,
     SetLit,
+    Span,
     Tag,
     TaggedType,
     Unary,
+    Update,
     Var,
     Variant,
 )
@@ -158,3 +163,25 @@ def test_successors_of_a_finished_system_are_empty():
     done = [s for s in graph.parent if all(v == Tag("done") for _, v in s["inc_pc"].items)]
     assert done and all(successors(system, s) == [] for s in done)
     assert isinstance(done[0], State)
+
+
+def test_a_division_by_zero_the_checker_missed_names_the_step_and_its_source():
+    """The checker refuses divisors that may break Binary's precondition; should one get
+    through (a state outside TypeOK), evaluating the step says where, not a bare error."""
+    system = lost_update()
+    write = system.action("inc_write")
+    zero = Binary("sub", Var("x"), Var("x"))
+    span = Span("lost.sw", 12, 5)
+    bad_update = replace(write, updates=(Update("x", Binary("div", lit(1), zero)),), span=span)
+    bad_guard = replace(
+        write, guard=Binary("eq", Binary("mod", lit(1), Unary("neg", lit(2))), lit(1)), span=span
+    )
+    state = next(initial_states(system))
+    for action, message in [
+        (bad_update, "division by zero: 1 / 0 in step inc[1].write (lost.sw:12:5)"),
+        (bad_guard, "remainder by a non-positive number: 1 % -2 in step inc[1].write (lost.sw:12:5)"),
+    ]:
+        ga = next(ground(action))
+        with pytest.raises(EvalError) as e:
+            apply(ga, state) if action is bad_update else is_enabled(ga, state)
+        assert (str(e.value), e.value.span) == (message, span)

@@ -30,14 +30,27 @@ def _args(spec: Path) -> tuple[list[str], dict[str, int]]:
     return words, overrides
 
 
+@pytest.fixture
+def symlink_loop():
+    """Two links pointing at each other, for `import_symlink_loop` (made here: a checkout keeps no loop)."""
+    a, b = BAD / "symlink_loop_a.sw", BAD / "symlink_loop_b.sw"
+    a.symlink_to(b.name)
+    b.symlink_to(a.name)
+    yield
+    a.unlink()
+    b.unlink()
+
+
 def test_every_bad_input_has_a_golden_file():
     helpers = {"import_cycle_helper"}
     assert {p.stem for p in BAD.glob("*.sw")} - helpers == set(CASES)
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_bad_input(name, monkeypatch, capsys):
+def test_bad_input(name, monkeypatch, capsys, request):
     monkeypatch.chdir(ROOT)
+    if name == "import_symlink_loop":
+        request.getfixturevalue("symlink_loop")
     spec = BAD / f"{name}.sw"
     _, overrides = _args(spec)
     assert run_lint([f"tests/data/bad/{name}.sw"], overrides) == 2

@@ -231,3 +231,24 @@ def test_infinitely_often_is_always_eventually():
     module = parse(text, "io.sw")
     p, q = (d for d in module.decls if isinstance(d, ast.PropertyDecl))
     assert p.expr == q.expr
+
+
+def test_an_integer_literal_of_thousands_of_digits_is_an_error_at_its_position_not_a_crash():
+    assert error("const N = 1" + "0" * 5000 + "\n") == (
+        "1:11: number too large: beyond TLC's 32-bit integers (-2147483648..2147483647)"
+    )
+    assert error("const N = 2147483648\n") == (
+        "1:11: number too large: beyond TLC's 32-bit integers (-2147483648..2147483647)"
+    )
+    (decl,) = parse("const N = 0002147483647\n", "t.sw").decls
+    assert isinstance(decl, ast.Const) and decl.value == ast.IntLit(2147483647, S)
+    assert error("const N = 1 " + "9" * 5000 + "\n").endswith("but found a number of 5000 digits")
+
+
+def test_a_faults_bound_after_a_label_is_an_error_not_an_internal_error():
+    """Found by tests/test_fuzz.py: the error's position was taken from the bound as if it
+    were a token (AttributeError, reported as an internal error)."""
+    text = "process p {\n  a:\n    skip\n  faults 3\n  fair weak\n  starts asleep\n}\n"
+    assert error(text) == "\n".join(
+        f"{line}:3: declarations of a process come before its first label" for line in (4, 5, 6)
+    )

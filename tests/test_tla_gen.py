@@ -35,7 +35,7 @@ def systems(monkeypatch) -> dict[str, System]:
         return [f for p in map(Path, paths) for f in (sorted(p.glob("*.sw")) if p.is_dir() else [p])]
 
     monkeypatch.setattr(loader, "find_specs", find_specs)
-    monkeypatch.setattr(loader, "load_system", lambda path, overrides: found[Path(path).name])
+    monkeypatch.setattr(loader, "load_system", lambda path, overrides, **options: found[Path(path).name])
     return found
 
 
@@ -101,7 +101,7 @@ def test_unchanged_files_are_left_alone_and_no_temporary_files_remain(tmp_path, 
 
 
 def test_bad_input_exits_2_with_the_rendered_error(tmp_path, monkeypatch, capsys):
-    def fail(path, overrides):
+    def fail(path, overrides, **options):
         raise SpecError([Diagnostic(Span("x.sw", 0, 0), "something is wrong")])
 
     monkeypatch.setattr(loader, "find_specs", lambda paths: [Path("x.sw")])

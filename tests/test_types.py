@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from specdsl.ir import BOOL, IntType, MapType, RecordType, SetType, TaggedType, Variant
-from specdsl.types import MAX_VALUES, arith_range, capped_size, compatible, join
+from specdsl.types import MAX_VALUES, arith_range, capped_size, compatible, join, state_cells
 from specdsl.values import domain_size
 
 PTE = TaggedType("Pte", (Variant("Swap", IntType(0, 1)), Variant("None")))
@@ -38,3 +38,11 @@ def test_interval_arithmetic():
     assert arith_range("mod", IntType(0, 9), IntType(3, 3)) == IntType(0, 2)
     div = arith_range("div", IntType(0, 9), IntType(2, 3))
     assert div.lo <= 0 and div.hi >= 4
+
+
+def test_state_cells_count_the_components_a_state_stores_not_the_values():
+    assert state_cells(BOOL) == state_cells(IntType(0, 9)) == 1
+    assert state_cells(PTE) == 2  # the tag and the payload
+    assert state_cells(MapType(IntType(0, 60000), IntType(0, 0))) == 60001  # one value, many components
+    assert state_cells(SetType(IntType(1, 5))) == 5
+    assert state_cells(RecordType("R", (("a", BOOL), ("m", MapType(IntType(1, 2), PTE))))) == 5

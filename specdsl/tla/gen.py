@@ -94,13 +94,18 @@ _DELETE: dict[Ownership, tuple[str, bool]] = {
 
 
 def run_gen(
-    paths: Sequence[str], overrides: Mapping[str, int], output_dir: str, check: bool, force: bool = False
+    paths: Sequence[str],
+    overrides: Mapping[str, int],
+    output_dir: str,
+    check: bool,
+    force: bool = False,
+    allow_import_outside: bool = False,
 ) -> int:
     from specdsl.loader import find_specs
 
     try:
         specs = _unique(find_specs(paths))
-        files = _generate(specs, overrides)
+        files = _generate(specs, overrides, allow_import_outside)
     except SpecError as e:
         print(e.render(), file=sys.stderr)
         return 2
@@ -168,7 +173,9 @@ def _apply(
     return 0
 
 
-def _generate(specs: Sequence[Path], overrides: Mapping[str, int]) -> dict[str, _Generated]:
+def _generate(
+    specs: Sequence[Path], overrides: Mapping[str, int], allow_import_outside: bool
+) -> dict[str, _Generated]:
     """Every file the specs generate, by name; SpecError for two specs whose files share a name."""
     from specdsl.loader import load_system
 
@@ -176,7 +183,9 @@ def _generate(specs: Sequence[Path], overrides: Mapping[str, int]) -> dict[str, 
     claimed: dict[str, tuple[str, Path]] = {}  # case-folded file name -> (file name, spec)
     clashes: dict[tuple[Path, Path], Diagnostic] = {}
     for spec in specs:
-        for name, text in emit(load_system(spec, overrides)).files().items():
+        for name, text in (
+            emit(load_system(spec, overrides, allow_import_outside=allow_import_outside)).files().items()
+        ):
             first, other = claimed.setdefault(name.casefold(), (name, spec))
             if (first, other) == (name, spec):
                 files[name] = _Generated(with_marker(text), spec)
