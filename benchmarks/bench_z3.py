@@ -46,8 +46,7 @@ import z3
 from specdsl.engine import EngineOptions
 from specdsl.interp import initial_states, successors
 from specdsl.ir import Model, System
-from specdsl.loader import load_system
-from specdsl.result import Result
+from specdsl.lang.loader import load_system
 from specdsl.smt.bmc import Goal, bmc
 from specdsl.smt.encode import Encoding
 from specdsl.smt.engine import OUT_OF_TYPES, PROOF_WORK, SAFETY, Z3Engine, proof_goal
@@ -56,6 +55,7 @@ from specdsl.smt.lasso import search
 from specdsl.smt.pdr import pdr
 from specdsl.smt.solver import NEVER, Budget
 from specdsl.smt.strengthen import Sample, Strengthening, strengthen
+from specdsl.verdicts import Result
 
 SPECS = Path(__file__).parent.parent / "specs"
 ALL = [p.stem for p in sorted(SPECS.glob("*.sw")) if p.stem != "swapin_common"]

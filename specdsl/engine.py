@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from specdsl.ir import Property, System
-from specdsl.result import Result
+from specdsl.verdicts import Result
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,9 @@ class SetType:
 
 Type = BoolType | IntType | TaggedType | RecordType | MapType | SetType
 BOOL = BoolType()
+# Every type of a System has at most this many values: the checker refuses larger ones
+# (state-space guard), so an engine may enumerate any type.
+MAX_VALUES = 65536
 
 # ---------------------------------------------------------------------------
 # Values (hashable, so states can be stored in sets)

@@ -14,7 +14,7 @@ from random_systems import systems
 from specdsl.agreement import compare
 from specdsl.engine import EngineOptions
 from specdsl.ir import System
-from specdsl.loader import load_system
+from specdsl.lang.loader import load_system
 from specdsl.smt.engine import Z3Engine
 from specdsl.tla.engine import TlcEngine
 

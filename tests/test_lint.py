@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from specdsl.lint import run_lint
+from specdsl.commands.lint import run_lint
 
 ROOT = Path(__file__).parents[1]
 BAD = ROOT / "tests" / "data" / "bad"

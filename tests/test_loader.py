@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from specdsl.errors import SpecError
 from specdsl.ir import BOOL
-from specdsl.loader import find_specs, load_system
+from specdsl.lang.errors import SpecError
+from specdsl.lang.loader import find_specs, load_system
 
 ROOT = Path(__file__).parents[1]
 PROC = "process p {\n  a:\n    skip\n}\n"

@@ -9,9 +9,9 @@ from dataclasses import replace
 from driver_fakes import FakeEngine, run_matrix
 from ir_examples import lost_update
 
-from specdsl.driver import Interruption
 from specdsl.ir import Span, StateVar
 from specdsl.report.json import render
+from specdsl.verdicts import Interruption
 
 RESULT_FIELDS = {
     "property": str, "kind": str, "engine": str, "method": str, "verdict": str, "bound": (int, type(None)),

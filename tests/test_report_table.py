@@ -7,9 +7,8 @@ from dataclasses import replace
 from driver_fakes import FakeEngine, run_matrix
 from ir_examples import lost_update
 
-from specdsl.driver import Interruption, verdict_text
 from specdsl.report.table import render, summary
-from specdsl.result import Result
+from specdsl.verdicts import Interruption, Result, verdict_text
 
 
 def test_verdict_strength():

@@ -18,13 +18,13 @@ from test_specs import DOMAIN_TABLE, PROPERTIES
 from specdsl.engine import EngineOptions
 from specdsl.interp import replay
 from specdsl.ir import System
-from specdsl.loader import load_system
-from specdsl.result import Result
+from specdsl.lang.loader import load_system
 from specdsl.smt import engine as smt_engine
 from specdsl.smt.encode import Encoding
 from specdsl.smt.engine import Z3Engine
 from specdsl.smt.lasso import search
 from specdsl.smt.solver import NEVER, Deadline
+from specdsl.verdicts import Result
 
 SPECS = Path(__file__).parent.parent / "specs"
 

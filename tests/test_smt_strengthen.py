@@ -13,7 +13,7 @@ from random_systems import cells, systems
 
 from specdsl.interp import State, evaluate
 from specdsl.ir import IntType, MapType, MapVal, System, Tag
-from specdsl.loader import load_system
+from specdsl.lang.loader import load_system
 from specdsl.smt.encode import Encoding
 from specdsl.smt.engine import PROOF_WORK, SAFETY, proof_goal
 from specdsl.smt.solver import NEVER, Budget, Deadline

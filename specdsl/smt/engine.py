@@ -20,7 +20,6 @@ from specdsl.behaviour import holds_on_lasso, starved
 from specdsl.engine import EngineOptions
 from specdsl.interp import ReplayError, State
 from specdsl.ir import Expr, Model, Property, System, Temporal, Unary
-from specdsl.result import Method, Outcome, Result
 from specdsl.smt import l2s
 from specdsl.smt.bmc import Goal, Reach, bmc
 from specdsl.smt.encode import Encoding
@@ -33,6 +32,7 @@ from specdsl.smt.strengthen import Sample, Strengthening, strengthen
 from specdsl.smt.traces import lasso_trace
 from specdsl.trace import Trace, build_trace
 from specdsl.values import format_value
+from specdsl.verdicts import Method, Outcome, Result
 
 SAFETY = ("invariant", "deadlock", "witness")
 OUT_OF_TYPES = "<types>"  # the internal goal "some variable leaves its type"

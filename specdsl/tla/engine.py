@@ -75,7 +75,6 @@ from specdsl.interp import (
 )
 from specdsl.ir import Model, Property, System
 from specdsl.irwalk import vars_read
-from specdsl.result import Outcome, Result
 from specdsl.tla.cds import class_archive
 from specdsl.tla.emit import Emitted, base_model, emit, render_config, render_wrapper
 from specdsl.tla.output import (
@@ -94,6 +93,7 @@ from specdsl.tla.output import (
 from specdsl.tla.run import Invocation, JvmProfile, ToolError, Tools, default_heap_mb, locate, run_tlc
 from specdsl.tla.temporal import Parts, fold, split
 from specdsl.trace import Trace, build_trace
+from specdsl.verdicts import Outcome, Result
 
 SAFETY_KINDS = ("invariant", "witness", "deadlock")
 

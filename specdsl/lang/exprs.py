@@ -13,9 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-from specdsl import ast
-from specdsl import simplify as s
-from specdsl.errors import Diagnostic
 from specdsl.ir import (
     BOOL,
     Expr,
@@ -34,18 +31,21 @@ from specdsl.ir import (
     Type,
     Var,
 )
-from specdsl.limits import LimitExceeded
-from specdsl.symbols import CheckError, Globals, ProcInfo, did_you_mean
-from specdsl.types import (
+from specdsl.lang import ast
+from specdsl.lang import simplify as s
+from specdsl.lang.errors import Diagnostic
+from specdsl.lang.limits import LimitExceeded
+from specdsl.lang.symbols import CheckError, Globals, ProcInfo, did_you_mean
+from specdsl.lang.types import (
     INT_RANGE,
     arith_range,
-    capped_size,
     compatible,
     describe,
     join,
     kind,
     within_int_range,
 )
+from specdsl.values import capped_size
 
 Typed = tuple[Expr, Type]
 

@@ -5,10 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import fields
 
-from specdsl import ast
-from specdsl import simplify as s
-from specdsl.binders import unshadow
-from specdsl.exprs import PRE_STATE, Scope, domain, lower_as, lower_bool
 from specdsl.interp import EvalError, evaluate
 from specdsl.ir import (
     Always,
@@ -33,7 +29,11 @@ from specdsl.ir import (
     Var,
 )
 from specdsl.irwalk import substitute
-from specdsl.symbols import CheckError, Globals, ProcInfo, did_you_mean
+from specdsl.lang import ast
+from specdsl.lang import simplify as s
+from specdsl.lang.binders import unshadow
+from specdsl.lang.exprs import PRE_STATE, Scope, domain, lower_as, lower_bool
+from specdsl.lang.symbols import CheckError, Globals, ProcInfo, did_you_mean
 from specdsl.values import domain as values_of
 from specdsl.values import format_value
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from specdsl import ast
-from specdsl import simplify as s
-from specdsl.errors import Diagnostic
-from specdsl.exprs import (
+from specdsl.interp import EvalError, evaluate
+from specdsl.ir import BOOL, FALSE, TRUE, Binder, Expr, IntType, Param, Span, Type, Var
+from specdsl.lang import ast
+from specdsl.lang import simplify as s
+from specdsl.lang.errors import Diagnostic
+from specdsl.lang.exprs import (
     Bound,
     Scope,
     Target,
@@ -29,11 +31,9 @@ from specdsl.exprs import (
     target,
     write,
 )
-from specdsl.interp import EvalError, evaluate
-from specdsl.ir import BOOL, FALSE, TRUE, Binder, Expr, IntType, Param, Span, Type, Var
-from specdsl.limits import MAX_STEP_ACTIONS, MAX_UNROLL, LimitExceeded
-from specdsl.symbols import CheckError, ProcInfo, did_you_mean
-from specdsl.types import compatible, kind
+from specdsl.lang.limits import MAX_STEP_ACTIONS, MAX_UNROLL, LimitExceeded
+from specdsl.lang.symbols import CheckError, ProcInfo, did_you_mean
+from specdsl.lang.types import compatible, kind
 from specdsl.values import domain as values_of
 
 

@@ -12,10 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from specdsl import ast
-from specdsl import simplify as s
-from specdsl.binders import unshadow
-from specdsl.exprs import Scope, const_int, domain
 from specdsl.ir import (
     BOOL,
     TRUE,
@@ -31,8 +27,12 @@ from specdsl.ir import (
     Var,
     Variant,
 )
-from specdsl.steps import Path, StepLowering, finish, may_block
-from specdsl.symbols import CheckError, Globals, ProcInfo
+from specdsl.lang import ast
+from specdsl.lang import simplify as s
+from specdsl.lang.binders import unshadow
+from specdsl.lang.exprs import Scope, const_int, domain
+from specdsl.lang.steps import Path, StepLowering, finish, may_block
+from specdsl.lang.symbols import CheckError, Globals, ProcInfo
 
 WAKE_LABEL = "<wake>"
 

@@ -11,11 +11,11 @@ import pathlib
 import sys
 from collections.abc import Mapping, Sequence
 
-from specdsl.errors import Diagnostic, SpecError
-from specdsl.imports import parse_file
 from specdsl.ir import Span
 from specdsl.irdump import dump
-from specdsl.loader import declares_protocol, load_system
+from specdsl.lang.errors import Diagnostic, SpecError
+from specdsl.lang.imports import parse_file
+from specdsl.lang.loader import declares_protocol, load_system
 
 
 def _files(paths: Sequence[str]) -> list[tuple[str, bool]]:

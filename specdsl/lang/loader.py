@@ -6,10 +6,10 @@ import pathlib
 import re
 from collections.abc import Mapping, Sequence
 
-from specdsl.check import check
-from specdsl.errors import Diagnostic, SpecError
-from specdsl.imports import load_modules, read_source
 from specdsl.ir import Span, System
+from specdsl.lang.errors import Diagnostic, SpecError
+from specdsl.lang.imports import load_modules, read_source
+from specdsl.lang.lower import lower_spec
 
 _PROCESS = re.compile(r"^\s*process\b", re.MULTILINE)
 
@@ -53,6 +53,6 @@ def load_system(
     file = str(path)
     try:
         modules = load_modules(file, allow_import_outside)
-        return check(modules, pathlib.Path(file).stem, file, overrides)
+        return lower_spec(modules, pathlib.Path(file).stem, file, overrides)
     except RecursionError:
         raise SpecError([Diagnostic(Span(file, 0, 0), "the spec is too deeply nested to check")]) from None
