@@ -102,7 +102,7 @@ def check_all(names: list[str], lasso_depth: int) -> None:
     for name in names:
         system = load_system(SPECS / f"{name}.sw")
         depth = bfs_depth(system)
-        opts = EngineOptions(depth=lasso_depth, timeout=600, complete_depth=depth)
+        opts = EngineOptions(depth=lasso_depth, timeout=600, diameter=depth)
         seconds, rows = cpu(lambda s=system, o=opts: Z3Engine().check(s, s.properties, o))  # type: ignore[misc]
         total += seconds
         print(f"  {name:<18} complete depth {depth:2}: {seconds:6.2f}s", flush=True)
@@ -197,7 +197,7 @@ def compare(name: str, lasso_depth: int) -> None:
 
 def threads(names: list[str]) -> None:
     systems = [load_system(SPECS / f"{n}.sw") for n in names]
-    opts = [EngineOptions(depth=20, timeout=600, complete_depth=bfs_depth(s)) for s in systems]
+    opts = [EngineOptions(depth=20, timeout=600, diameter=bfs_depth(s)) for s in systems]
 
     def one(i: int) -> object:
         return Z3Engine().check(systems[i], systems[i].properties, opts[i])
@@ -285,7 +285,7 @@ def under_load(names: list[str], lasso_depth: int) -> None:
 
     for name in names:
         system = load_system(SPECS / f"{name}.sw")
-        opts = EngineOptions(depth=lasso_depth, timeout=600, complete_depth=bfs_depth(system))
+        opts = EngineOptions(depth=lasso_depth, timeout=600, diameter=bfs_depth(system))
         idle_s, idle = run(system, opts)
         with busy_loop():
             busy_s, busy = run(system, opts)

@@ -115,11 +115,11 @@ def _check_spec(
     send: Send,
 ) -> None:
     """A worker's job: the engines one after the other on one spec, each
-    getting the complete search depth of the ones before (TLC's)."""
+    getting the diameter found by the ones before (TLC's complete search depth)."""
     results: list[Result] = []
     for name in engine_names:
         diameters = [r.diameter for r in results if r.diameter is not None]
-        opts = replace(options, complete_depth=max(diameters, default=None))
+        opts = replace(options, diameter=max(diameters, default=None))
         t0 = time.perf_counter()
         mine = _run_engine(name, factories[name], system, props, opts)
         results += mine

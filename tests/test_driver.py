@@ -190,15 +190,15 @@ def test_a_worker_process_that_dies_gives_error_results(monkeypatch, capsys):
 def test_tlc_runs_first_and_its_search_depth_makes_z3_complete(monkeypatch, tmp_path):
     tlc, z3 = FakeEngine("tlc", log=tmp_path / "tlc"), FakeEngine("z3", method="bmc", log=tmp_path / "z3")
     check(monkeypatch, factories(tlc=tlc, z3=z3), "--depth", "7", "--timeout", "9")
-    assert tlc.calls[0].complete_depth is None
-    assert z3.calls[0] == EngineOptions(depth=7, timeout=9.0, workers=z3.calls[0].workers, complete_depth=4)
+    assert tlc.calls[0].diameter is None
+    assert z3.calls[0] == EngineOptions(depth=7, timeout=9.0, workers=z3.calls[0].workers, diameter=4)
 
 
 def test_engine_choice_runs_only_that_engine(monkeypatch, tmp_path):
     tlc, z3 = FakeEngine("tlc", log=tmp_path / "tlc"), FakeEngine("z3", log=tmp_path / "z3")
     check(monkeypatch, factories(tlc=tlc, z3=z3), "--engine", "z3", *props("TypeOK"))
     assert (len(tlc.calls), len(z3.calls)) == (0, 1)
-    assert z3.calls[0].complete_depth is None
+    assert z3.calls[0].diameter is None
 
 
 def test_specs_run_in_worker_processes_and_share_the_workers(monkeypatch, tmp_path):

@@ -88,7 +88,7 @@ def test_the_reference_and_the_lasso_judge_agree_on_every_violation():
 
 def check(engine: Engine, system: System) -> list[Result]:
     depth = explore(system).diameter
-    options = EngineOptions(depth=2 * depth + 4, timeout=120, complete_depth=depth)
+    options = EngineOptions(depth=2 * depth + 4, timeout=120, diameter=depth)
     return engine.check(system, system.properties, options)
 
 

@@ -61,10 +61,10 @@ def test_livelock_under_preemption_is_a_lasso() -> None:
     replay(system, [s.state for s in row.trace.steps], system.model("RT"), row.trace.loop_start)
 
 
-def test_complete_depth_makes_bmc_complete() -> None:
+def test_the_diameter_makes_bmc_complete() -> None:
     system = cells()
     graph = explore(system)
-    rows = _check(system, proofs=False, complete_depth=graph.diameter)
+    rows = _check(system, proofs=False, diameter=graph.diameter)
     for name in ("TypeOK", "Consistent", "Counted", "DeadlockFree"):
         assert (rows[name].verdict, rows[name].bound, rows[name].method) == ("holds", None, "bmc")
         assert str(graph.diameter) in rows[name].message
@@ -72,7 +72,7 @@ def test_complete_depth_makes_bmc_complete() -> None:
 
 def test_proofs_come_before_a_complete_bmc() -> None:
     system = cells()
-    rows = _check(system, complete_depth=explore(system).diameter)
+    rows = _check(system, diameter=explore(system).diameter)
     for name in ("TypeOK", "Consistent", "Counted", "DeadlockFree"):
         assert (rows[name].verdict, rows[name].bound, rows[name].method) == ("holds", None, "k-induction")
         assert "inductive" in rows[name].message

@@ -33,7 +33,7 @@ def _z3_engine() -> Engine:
     return Z3Engine()
 
 
-# In run order: TLC's complete search depth is handed to the engines after it.
+# In run order: TLC's diameter (its complete search depth) is handed to the engines after it.
 ENGINES: dict[str, EngineFactory] = {"tlc": _tlc_engine, "z3": _z3_engine}
 
 

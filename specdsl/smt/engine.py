@@ -121,8 +121,8 @@ class Z3Engine:
         Proofs come first: what they prove needs no BMC, and BMC stops as soon as it has
         reached everything else (with TLC's search depth, BMC to it is complete for the rest)."""
         system = enc.system
-        complete = options.complete_depth is not None
-        depth = options.complete_depth if complete else options.depth
+        complete = options.diameter is not None
+        depth = options.diameter if complete else options.depth
         proofs = self.proofs and bool(props)
         # with a complete BMC to fall back on, the strengthening gets only a proof method's budget
         budget = Budget(PROOF_WORK if complete else STRENGTHEN_WORK, deadline)
@@ -212,9 +212,7 @@ class Z3Engine:
             proved, notes = _prove_liveness(enc.system, model, todo, known, deadline)
             rows.update(proved)
             todo = [(name, f) for name, f in todo if name not in proved]
-        found = search(
-            enc, model, todo, options.depth, deadline, diameter=options.complete_depth, facts=facts
-        )
+        found = search(enc, model, todo, options.depth, deadline, diameter=options.diameter, facts=facts)
         for name, r in found.items():
             p = enc.system.property(name)
             if r.status == "found":
