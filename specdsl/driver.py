@@ -30,6 +30,7 @@ from specdsl.verdicts import (
     Result,
     SpecOutcome,
     judge,
+    outcome_for,
 )
 from specdsl.workers import Interrupted, Job, Send, run_jobs
 
@@ -189,7 +190,7 @@ def _vet(system: System, p: Property, r: Result) -> Result:
     reaches) the property; otherwise the result is an internal error."""
     if r.verdict not in COUNTEREXAMPLE:
         return r
-    if (r.verdict == "reached") != (p.kind == "witness"):
+    if r.verdict != outcome_for(p.kind, reachable=True):
         return _bogus(r, f"verdict {r.verdict} does not apply to a {p.kind} property")
     if r.trace is None:
         return _bogus(r, f"{r.verdict} without a trace")

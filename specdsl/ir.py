@@ -505,6 +505,9 @@ class Model:
 
 
 PropertyKind = Literal["invariant", "temporal", "deadlock", "witness"]
+# The kinds decided by the reachable states of the base model (a temporal property is
+# decided by behaviours, under its own model).
+SAFETY_KINDS: tuple[PropertyKind, ...] = ("invariant", "witness", "deadlock")
 
 
 @dataclass(frozen=True)

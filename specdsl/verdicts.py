@@ -14,14 +14,25 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from specdsl import ir
-from specdsl.ir import Property, System
+from specdsl.ir import Property, PropertyKind, System
 from specdsl.trace import Trace
 
 Outcome = Literal["holds", "violated", "reached", "unreachable", "unknown", "error"]
 Method = Literal["explicit", "bmc", "k-induction", "pdr", "lasso", "l2s"]
 
-CONCLUSIVE = frozenset({"holds", "violated", "reached", "unreachable"})
-COUNTEREXAMPLE = frozenset({"violated", "reached"})
+COUNTEREXAMPLE = frozenset({"violated", "reached"})  # a trace shows it
+NO_COUNTEREXAMPLE = frozenset({"holds", "unreachable"})  # no trace exists (within `bound`, if any)
+CONCLUSIVE = COUNTEREXAMPLE | NO_COUNTEREXAMPLE
+
+
+def outcome_for(kind: PropertyKind, *, reachable: bool) -> Outcome:
+    """The verdict when the states a check of a property of this kind looks for (a
+    violation, a deadlock, the witnessed situation) are reachable, or are not: a witness
+    is `reached` or `unreachable`, any other property `violated` or `holds`.  The one
+    place that chooses between these words."""
+    if kind == "witness":
+        return "reached" if reachable else "unreachable"
+    return "violated" if reachable else "holds"
 
 
 @dataclass(frozen=True)
@@ -35,7 +46,7 @@ class Result:
 
     spec: str
     property: str
-    kind: Literal["invariant", "temporal", "deadlock", "witness"]
+    kind: PropertyKind
     engine: Literal["tlc", "z3"]
     method: Method
     verdict: Outcome
@@ -73,7 +84,8 @@ class Judged:
     def wanted(self) -> str:
         """The verdict the spec asks for: a witness must be reached; a property
         without an `expect` clause must hold."""
-        return "reached" if self.result.kind == "witness" else (self.expected or "holds")
+        kind = self.result.kind
+        return outcome_for(kind, reachable=True) if kind == "witness" else (self.expected or "holds")
 
 
 @dataclass(frozen=True)
@@ -167,7 +179,7 @@ def verdict_text(r: Result) -> str:
     """A verdict with its strength: `holds (complete)`, `holds (bounded ≤30)`, `violated @8`."""
     if r.verdict in COUNTEREXAMPLE:
         return r.verdict if r.trace is None else f"{r.verdict} @{r.trace.depth}"
-    if r.verdict in ("holds", "unreachable"):
+    if r.verdict in NO_COUNTEREXAMPLE:
         if r.bound is not None:
             return f"{r.verdict} (bounded ≤{r.bound})"
         if r.method in ("k-induction", "pdr", "l2s"):

@@ -19,7 +19,7 @@ import z3
 from specdsl.behaviour import holds_on_lasso, starved
 from specdsl.engine import EngineOptions
 from specdsl.interp import ReplayError, State
-from specdsl.ir import Expr, Model, Property, System, Temporal, Unary
+from specdsl.ir import SAFETY_KINDS, Expr, Model, Property, System, Temporal, Unary
 from specdsl.smt import l2s
 from specdsl.smt.bmc import Goal, Reach, bmc
 from specdsl.smt.encode import Encoding
@@ -32,9 +32,8 @@ from specdsl.smt.strengthen import Sample, Strengthening, strengthen
 from specdsl.smt.traces import lasso_trace
 from specdsl.trace import Trace, build_trace
 from specdsl.values import format_value
-from specdsl.verdicts import Method, Outcome, Result
+from specdsl.verdicts import NO_COUNTEREXAMPLE, Method, Outcome, Result, outcome_for
 
-SAFETY = ("invariant", "deadlock", "witness")
 OUT_OF_TYPES = "<types>"  # the internal goal "some variable leaves its type"
 MAX_INDUCTION = 12  # the deepest k tried by k-induction
 # Work budgets (Z3 resource units, `solver.py`): they decide whether a proof is found, the same
@@ -86,7 +85,7 @@ class Z3Engine:
         self, system: System, properties: Sequence[Property], options: EngineOptions, deadline: Deadline
     ) -> dict[str, _Row]:
         enc = Encoding(system, deadline=deadline)
-        safety = [p for p in properties if p.kind in SAFETY]
+        safety = [p for p in properties if p.kind in SAFETY_KINDS]
         rows, left, found = self._safety(enc, safety, options, deadline)
         models = dict.fromkeys(p.model for p in properties if p.kind == "temporal")
         invariants = [p for p in system.properties if p.kind == "invariant"]
@@ -101,7 +100,7 @@ class Z3Engine:
             rows.update(self._temporal(enc, model_name, temporal, options, facts, known, deadline))
         if left is not None:  # paths stop where a variable leaves its type: what was not found is not known
             for name, row in rows.items():
-                if row.verdict in ("holds", "unreachable"):
+                if row.verdict in NO_COUNTEREXAMPLE:
                     rows[name] = _Row(
                         "unknown",
                         row.method,
@@ -153,7 +152,7 @@ class Z3Engine:
                 rows[p.name] = _stopped(p, r.depth - 1, f"{r.message} at depth {r.depth}", r.seconds)
             elif complete:
                 msg = f"complete: BMC to depth {depth}, the depth of TLC's exhaustive search"
-                rows[p.name] = _Row(_cleared(p), "bmc", None, msg, seconds=r.seconds)
+                rows[p.name] = _Row(outcome_for(p.kind, reachable=False), "bmc", None, msg, seconds=r.seconds)
             elif found is None or left is not None:
                 rows[p.name] = _bounded(p, depth, r.seconds)
             else:
@@ -162,7 +161,7 @@ class Z3Engine:
                 bound = depth if method == "bmc" else None
                 msg = f"{_bounded(p, depth, 0).message}; {why}" if method == "bmc" else why
                 seconds = r.seconds + time.monotonic() - t0
-                rows[p.name] = _Row(_cleared(p), method, bound, msg, seconds=seconds)
+                rows[p.name] = _Row(outcome_for(p.kind, reachable=False), method, bound, msg, seconds=seconds)
         return rows, left, found
 
     def _strengthen(
@@ -177,7 +176,14 @@ class Z3Engine:
         msg = f"proved: inductive (k = 1) with {n} lemmas learned from counterexamples to induction"
         lemmas = tuple(lemma.in_terms_of(enc.system) for lemma in found.lemmas)
         rows = {
-            props[i].name: _Row(_cleared(props[i]), "k-induction", None, msg, seconds=seconds, lemmas=lemmas)
+            props[i].name: _Row(
+                outcome_for(props[i].kind, reachable=False),
+                "k-induction",
+                None,
+                msg,
+                seconds=seconds,
+                lemmas=lemmas,
+            )
             for i in found.proved
         }
         return rows, found
@@ -315,10 +321,6 @@ def _proof(
     return "bmc", "; ".join(notes)
 
 
-def _cleared(p: Property) -> Outcome:
-    return "unreachable" if p.kind == "witness" else "holds"
-
-
 def _format_state(state: State) -> str:
     return ", ".join(f"{name} = {format_value(value)}" for name, value in state.items())
 
@@ -341,9 +343,10 @@ def _bounded(p: Property, depth: int, seconds: float) -> _Row:
     if p.kind == "temporal":
         msg = f"no fair lasso violating it up to depth {depth}"
         return _Row("holds", "lasso", depth, msg, seconds=seconds)
-    if p.kind == "witness":
-        return _Row("unreachable", "bmc", depth, f"not reached up to depth {depth}", seconds=seconds)
-    return _Row("holds", "bmc", depth, f"no violation up to depth {depth}", seconds=seconds)
+    what = "not reached" if p.kind == "witness" else "no violation"
+    return _Row(
+        outcome_for(p.kind, reachable=False), "bmc", depth, f"{what} up to depth {depth}", seconds=seconds
+    )
 
 
 def _stopped(p: Property, covered: int, why: str, seconds: float) -> _Row:
@@ -358,7 +361,7 @@ def _stopped(p: Property, covered: int, why: str, seconds: float) -> _Row:
 
 def _found(system: System, p: Property, r: Reach, asked: int | None) -> _Row:
     """The row of a violation (or a reached witness); `asked`: the depth the user asked for."""
-    verdict: Outcome = "reached" if p.kind == "witness" else "violated"
+    verdict = outcome_for(p.kind, reachable=True)
     try:
         trace = build_trace(system, r.states)
     except ReplayError as e:
