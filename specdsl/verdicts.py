@@ -18,7 +18,10 @@ from specdsl.ir import Property, PropertyKind, System
 from specdsl.trace import Trace
 
 Outcome = Literal["holds", "violated", "reached", "unreachable", "unknown", "error"]
-Method = Literal["explicit", "bmc", "k-induction", "pdr", "lasso", "l2s"]
+# `strengthening`: an inductive invariant of lemmas learned from counterexamples to induction
+# (k = 1); `l2s`: a liveness property proved by reduction to safety.
+Method = Literal["explicit", "bmc", "k-induction", "strengthening", "pdr", "lasso", "l2s"]
+PROOF_METHODS = frozenset({"k-induction", "strengthening", "pdr", "l2s"})
 
 COUNTEREXAMPLE = frozenset({"violated", "reached"})  # a trace shows it
 NO_COUNTEREXAMPLE = frozenset({"holds", "unreachable"})  # no trace exists (within `bound`, if any)
@@ -182,7 +185,7 @@ def verdict_text(r: Result) -> str:
     if r.verdict in NO_COUNTEREXAMPLE:
         if r.bound is not None:
             return f"{r.verdict} (bounded ≤{r.bound})"
-        if r.method in ("k-induction", "pdr", "l2s"):
+        if r.method in PROOF_METHODS:
             return f"{r.verdict} (proved: {r.method})"
         return f"{r.verdict} (complete)"
     return r.verdict

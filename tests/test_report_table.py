@@ -16,6 +16,7 @@ def test_verdict_strength():
     assert verdict_text(r) == "holds (complete)"
     assert verdict_text(r.with_(bound=30)) == "holds (bounded ≤30)"
     assert verdict_text(r.with_(method="k-induction")) == "holds (proved: k-induction)"
+    assert verdict_text(r.with_(method="strengthening")) == "holds (proved: strengthening)"
     assert verdict_text(r.with_(method="pdr")) == "holds (proved: pdr)"
     assert verdict_text(r.with_(verdict="unreachable", bound=5)) == "unreachable (bounded ≤5)"
     assert verdict_text(r.with_(verdict="unknown")) == "unknown"

@@ -1,5 +1,6 @@
-"""The `z3` engine: BMC, k-induction and PDR for safety; for temporal properties, proofs by
-liveness to safety (`l2s.py`), and lasso search for what they leave.
+"""The `z3` engine: inductive strengthening, k-induction, PDR and BMC for safety; for
+temporal properties, proofs by liveness to safety (`l2s.py`), and lasso search for what
+they leave.
 
 What decides a result is deterministic, so the same spec gets the same verdicts, methods,
 bounds, lemmas and traces on an idle and on a busy machine: the proofs' budgets are Z3 work
@@ -179,7 +180,7 @@ class Z3Engine:
         rows = {
             props[i].name: _Row(
                 outcome_for(props[i].kind, reachable=False),
-                "k-induction",
+                "strengthening",
                 None,
                 msg,
                 seconds=seconds,
