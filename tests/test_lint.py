@@ -80,6 +80,13 @@ def test_missing_path(capsys):
     assert capsys.readouterr().err == "no/such/dir: error: no such file or directory\n"
 
 
+def test_lint_reports_every_missing_path_not_only_the_first(capsys):
+    assert run_lint(["no/such/dir", "nor/this.sw"], {}) == 2
+    err = capsys.readouterr().err
+    assert "no/such/dir: error: no such file or directory" in err
+    assert "nor/this.sw: error: no such file or directory" in err
+
+
 def test_dump_ir(monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
     assert run_lint(["tests/data/lost_update.sw"], {}, dump_ir=True) == 0
