@@ -1,4 +1,5 @@
-"""Finite domains of IR types, and values printed in DSL syntax."""
+"""Finite domains of IR types (their values, and how many: exact or capped), and values
+printed in DSL syntax."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ other; the engine registry that names the backends is in `commands/check.py`.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -132,6 +133,29 @@ def test_the_graph_sees_the_imports_it_must_judge():
     assert "specdsl.tla.engine" in graph["specdsl.commands.check"]  # the engine registry
     assert "specdsl.ir" in graph["specdsl.interp"]  # `from specdsl.ir import (...)`
     assert "specdsl.lang.ast" in graph["specdsl.lang.syntax"]  # `from specdsl.lang import ast`
+
+
+def modules_in_architecture_md() -> set[str]:
+    """The files named in the first column of ARCHITECTURE.md's module tables, as paths
+    under specdsl/ (each table follows a heading naming its folder)."""
+    folder, named = None, set()
+    for line in (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            heading = re.match(r"### `specdsl/([\w/]*)`", line)
+            folder = heading.group(1) if heading else None
+        elif folder is not None and line.startswith("| `"):
+            first_cell = line.split("|")[1]
+            named |= {folder + name for name in re.findall(r"`([^`]+)`", first_cell)}
+    return named
+
+
+def test_architecture_md_lists_every_module():
+    package = ROOT / "specdsl"
+    files = {str(f.relative_to(package)) for f in package.rglob("*") if f.suffix in (".py", ".lark")}
+    required = {f for f in files if not f.endswith("__init__.py")}
+    named = modules_in_architecture_md()
+    assert sorted(required - named) == []  # a module ARCHITECTURE.md does not list
+    assert sorted(named - files) == []  # a name that is no module (any more)
 
 
 def write_package(root: Path, files: dict[str, str]) -> Path:
