@@ -1,6 +1,6 @@
 """The IR: a finite transition system, the only thing the engines read.
 
-Everything the DSL can say is lowered by `check.py` into the few constructs below.
+Everything the DSL can say is lowered by the front end (`lang/`) into the few constructs below.
 Both backends (TLA+/TLC and Z3) and the interpreter read these dataclasses and
 nothing else, so a fact that a backend needs must be carried here.
 
