@@ -45,11 +45,11 @@ import z3
 
 from specdsl.engine import EngineOptions
 from specdsl.interp import initial_states, successors
-from specdsl.ir import Model, System
+from specdsl.ir import SAFETY_KINDS, Model, System
 from specdsl.lang.loader import load_system
 from specdsl.smt.bmc import Goal, bmc
 from specdsl.smt.encode import Encoding
-from specdsl.smt.engine import OUT_OF_TYPES, PROOF_WORK, SAFETY, Z3Engine, proof_goal
+from specdsl.smt.engine import OUT_OF_TYPES, PROOF_WORK, Z3Engine, proof_goal
 from specdsl.smt.induction import k_induction
 from specdsl.smt.lasso import search
 from specdsl.smt.pdr import pdr
@@ -254,7 +254,7 @@ def work_per_second(system: System) -> None:
     """The work the one strengthening of `system` spends (as `--engine z3` runs it), and its CPU time."""
     enc = Encoding(system)
     budget = Budget(None, NEVER)
-    props = [p for p in system.properties if p.kind in SAFETY]
+    props = [p for p in system.properties if p.kind in SAFETY_KINDS]
     seconds, _ = cpu(lambda: strengthen(enc, [proof_goal(enc, p) for p in props], budget, Sample.of(system)))
     rate = budget.spent / seconds / 1e6
     print(f"  {'':<18} strengthening: {budget.spent:>12,} units in {seconds:5.2f} CPU s ({rate:.1f} M/s)")
