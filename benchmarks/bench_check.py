@@ -35,8 +35,10 @@ import sys
 import time
 from collections import Counter
 
-from specdsl.driver import ENGINES, CheckRun, check_systems, load_systems, select_properties
+from specdsl.commands.check import ENGINES, load_systems, select_properties
+from specdsl.driver import check_systems
 from specdsl.engine import EngineOptions
+from specdsl.verdicts import CheckRun
 
 GOAL_SECONDS = 60.0
 PR_SET_CHILD_SUBREAPER = 36

@@ -29,7 +29,7 @@ from typing import get_args
 
 from specdsl.engine import EngineOptions
 from specdsl.ir import System
-from specdsl.loader import find_specs, load_system
+from specdsl.lang.loader import find_specs, load_system
 from specdsl.tla import engine as engine_module
 from specdsl.tla.cds import class_archive
 from specdsl.tla.emit import emit, render_config

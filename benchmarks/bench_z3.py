@@ -45,17 +45,17 @@ import z3
 
 from specdsl.engine import EngineOptions
 from specdsl.interp import initial_states, successors
-from specdsl.ir import Model, System
-from specdsl.loader import load_system
-from specdsl.result import Result
+from specdsl.ir import SAFETY_KINDS, Model, System
+from specdsl.lang.loader import load_system
 from specdsl.smt.bmc import Goal, bmc
 from specdsl.smt.encode import Encoding
-from specdsl.smt.engine import OUT_OF_TYPES, PROOF_WORK, SAFETY, Z3Engine, proof_goal
+from specdsl.smt.engine import OUT_OF_TYPES, PROOF_WORK, Z3Engine, proof_goal
 from specdsl.smt.induction import k_induction
 from specdsl.smt.lasso import search
 from specdsl.smt.pdr import pdr
 from specdsl.smt.solver import NEVER, Budget
 from specdsl.smt.strengthen import Sample, Strengthening, strengthen
+from specdsl.verdicts import Result
 
 SPECS = Path(__file__).parent.parent / "specs"
 ALL = [p.stem for p in sorted(SPECS.glob("*.sw")) if p.stem != "swapin_common"]
@@ -102,7 +102,7 @@ def check_all(names: list[str], lasso_depth: int) -> None:
     for name in names:
         system = load_system(SPECS / f"{name}.sw")
         depth = bfs_depth(system)
-        opts = EngineOptions(depth=lasso_depth, timeout=600, complete_depth=depth)
+        opts = EngineOptions(depth=lasso_depth, timeout=600, diameter=depth)
         seconds, rows = cpu(lambda s=system, o=opts: Z3Engine().check(s, s.properties, o))  # type: ignore[misc]
         total += seconds
         print(f"  {name:<18} complete depth {depth:2}: {seconds:6.2f}s", flush=True)
@@ -197,7 +197,7 @@ def compare(name: str, lasso_depth: int) -> None:
 
 def threads(names: list[str]) -> None:
     systems = [load_system(SPECS / f"{n}.sw") for n in names]
-    opts = [EngineOptions(depth=20, timeout=600, complete_depth=bfs_depth(s)) for s in systems]
+    opts = [EngineOptions(depth=20, timeout=600, diameter=bfs_depth(s)) for s in systems]
 
     def one(i: int) -> object:
         return Z3Engine().check(systems[i], systems[i].properties, opts[i])
@@ -254,7 +254,7 @@ def work_per_second(system: System) -> None:
     """The work the one strengthening of `system` spends (as `--engine z3` runs it), and its CPU time."""
     enc = Encoding(system)
     budget = Budget(None, NEVER)
-    props = [p for p in system.properties if p.kind in SAFETY]
+    props = [p for p in system.properties if p.kind in SAFETY_KINDS]
     seconds, _ = cpu(lambda: strengthen(enc, [proof_goal(enc, p) for p in props], budget, Sample.of(system)))
     rate = budget.spent / seconds / 1e6
     print(f"  {'':<18} strengthening: {budget.spent:>12,} units in {seconds:5.2f} CPU s ({rate:.1f} M/s)")
@@ -285,7 +285,7 @@ def under_load(names: list[str], lasso_depth: int) -> None:
 
     for name in names:
         system = load_system(SPECS / f"{name}.sw")
-        opts = EngineOptions(depth=lasso_depth, timeout=600, complete_depth=bfs_depth(system))
+        opts = EngineOptions(depth=lasso_depth, timeout=600, diameter=bfs_depth(system))
         idle_s, idle = run(system, opts)
         with busy_loop():
             busy_s, busy = run(system, opts)

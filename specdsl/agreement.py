@@ -12,19 +12,7 @@ other within what the other claims to have covered:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from specdsl.result import Result
-
-CONCLUSIVE = frozenset({"holds", "violated", "reached", "unreachable"})
-COUNTEREXAMPLE = frozenset({"violated", "reached"})
-
-
-@dataclass(frozen=True)
-class Disagreement:
-    first: Result
-    second: Result
-    reason: str  # one line, says which claim contradicts which
+from specdsl.verdicts import CONCLUSIVE, COUNTEREXAMPLE, Disagreement, Result
 
 
 def compare(a: Result, b: Result) -> Disagreement | None:

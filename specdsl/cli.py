@@ -1,4 +1,4 @@
-"""Command line: argument parsing and exit codes, nothing else.
+"""Command line: argument parsing and exit codes; the commands themselves are in `commands/`.
 
 Exit codes (contract): 0 every verdict as expected; 1 an unexpected verdict or
 an engine disagreement (`gen --check`: generated files are stale); 2 bad input
@@ -124,13 +124,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     overrides = dict(args.overrides)
     try:
         if args.command == "lint":
-            from specdsl.lint import run_lint
+            from specdsl.commands.lint import run_lint
 
             return run_lint(
                 args.paths, overrides, dump_ir=args.dump_ir, allow_import_outside=args.allow_import_outside
             )
         if args.command == "gen":
-            from specdsl.tla.gen import run_gen
+            from specdsl.commands.gen import run_gen
 
             return run_gen(
                 args.paths,
@@ -140,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 force=args.force,
                 allow_import_outside=args.allow_import_outside,
             )
-        from specdsl.driver import run_check
+        from specdsl.commands.check import run_check
 
         return run_check(args, overrides)
     except KeyboardInterrupt:

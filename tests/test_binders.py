@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import itertools
 
-from specdsl.binders import unshadow
 from specdsl.interp import evaluate
 from specdsl.ir import Binary, Index, IntType, MapComp, MapVal, Param, Quant, SetComp, Var
 from specdsl.irdump import format_expr
+from specdsl.lang.binders import unshadow
 
 T = IntType(0, 1)
 

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from specdsl.check import check
-from specdsl.errors import SpecError
 from specdsl.interp import evaluate, initial_states, successors
 from specdsl.ir import (
     BOOL,
@@ -26,15 +24,17 @@ from specdsl.ir import (
 )
 from specdsl.irdump import format_expr
 from specdsl.irwalk import substitute
-from specdsl.loader import find_specs, load_system
-from specdsl.syntax import parse
+from specdsl.lang.errors import SpecError
+from specdsl.lang.loader import find_specs, load_system
+from specdsl.lang.lower import lower_spec
+from specdsl.lang.syntax import parse
 from tests.ir_examples import lost_update
 
 DATA = Path(__file__).parent / "data"
 
 
 def lower(text: str, overrides: dict[str, int] | None = None) -> System:
-    return check([parse(text, "t.sw")], "t", "t.sw", overrides or {})
+    return lower_spec([parse(text, "t.sw")], "t", "t.sw", overrides or {})
 
 
 def errors(text: str, overrides: dict[str, int] | None = None) -> list[str]:

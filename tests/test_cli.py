@@ -16,8 +16,8 @@ import pytest
 from driver_fakes import FakeEngine
 from ir_examples import lost_update
 
-from specdsl import driver
 from specdsl.cli import main
+from specdsl.commands import check as check_command
 
 ROOT = Path(__file__).parent.parent
 
@@ -41,16 +41,16 @@ def test_usage_errors_exit_2(argv, capsys):
 
 
 def test_check_uses_the_engine_registry(monkeypatch, capsys):
-    monkeypatch.setattr(driver, "load_systems", lambda paths, overrides, *rest: [lost_update()])
-    monkeypatch.setitem(driver.ENGINES, "tlc", FakeEngine("tlc"))  # a fake is its own factory
-    monkeypatch.setitem(driver.ENGINES, "z3", FakeEngine("z3", verdicts={"Terminates": "holds"}))
+    monkeypatch.setattr(check_command, "load_systems", lambda paths, overrides, *rest: [lost_update()])
+    monkeypatch.setitem(check_command.ENGINES, "tlc", FakeEngine("tlc"))  # a fake is its own factory
+    monkeypatch.setitem(check_command.ENGINES, "z3", FakeEngine("z3", verdicts={"Terminates": "holds"}))
     assert main(["check", "lost_update.sw", "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert {r["engine"] for r in doc["specs"][0]["results"]} == {"tlc", "z3"}
 
 
 def test_the_engines_run_in_tlc_then_z3_order():
-    assert list(driver.ENGINES) == ["tlc", "z3"]
+    assert list(check_command.ENGINES) == ["tlc", "z3"]
 
 
 def run_cli(*argv: str, **environ: str) -> subprocess.CompletedProcess[str]:
@@ -60,14 +60,14 @@ def run_cli(*argv: str, **environ: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_missing_file_exits_2_without_a_traceback():
-    pytest.importorskip("specdsl.loader")
+    pytest.importorskip("specdsl.lang.loader")
     proc = run_cli("check", "specs/no_such_spec.sw")
     assert proc.returncode == 2
     assert "no_such_spec.sw" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_the_baseline_race_end_to_end_with_tlc():
-    pytest.importorskip("specdsl.loader")
+    pytest.importorskip("specdsl.lang.loader")
     pytest.importorskip("specdsl.tla.engine")
     proc = run_cli(
         "check", "specs/baseline.sw", "--engine", "tlc", "--workers", "1", "--property", "NoStaleMap",
@@ -81,7 +81,7 @@ def test_the_baseline_race_end_to_end_with_tlc():
 
 def test_java_missing_exits_3_naming_the_cause(tmp_path):
     # It used to exit 0: the TLC half of the matrix was missing and nothing said so but a note.
-    pytest.importorskip("specdsl.loader")
+    pytest.importorskip("specdsl.lang.loader")
     proc = run_cli(
         "check", "specs/baseline.sw", "--property", "TypeOK", "--format", "json",
         JAVA_HOME=str(tmp_path / "nowhere"), PATH=str(tmp_path),
@@ -171,7 +171,7 @@ def assert_nothing_left(tmpdir: Path) -> None:
 
 def test_ctrl_c_during_z3_stops_the_run_exits_130_and_keeps_an_incomplete_report(tmp_path, start_check):
     # Z3 used to swallow it: the run went on and exited with `interrupted from keyboard` unknowns.
-    pytest.importorskip("specdsl.loader")
+    pytest.importorskip("specdsl.lang.loader")
     report = tmp_path / "report.json"
     argv = ("specs/prepare_timeout.sw", "--engine", "z3", "--format", "json", "--output", str(report))
     proc, tmpdir = start_check(*argv)
@@ -187,7 +187,7 @@ def test_ctrl_c_during_z3_stops_the_run_exits_130_and_keeps_an_incomplete_report
 
 def test_sigterm_during_tlc_kills_the_jvm_and_exits_143(start_check):
     # SIGTERM used to leave the JVM running, reparented to init, with its specdsl-tlc-* directory.
-    pytest.importorskip("specdsl.loader")
+    pytest.importorskip("specdsl.lang.loader")
     big = ("--set", "THREADS=3", "--set", "SLOTS=2", "--set", "WRITES=3", "--set", "SWAPOUTS=3")
     proc, tmpdir = start_check("specs/prepare_waitqueue.sw", "--engine", "tlc", *big)
 

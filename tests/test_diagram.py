@@ -1,4 +1,4 @@
-"""Counterexample diagrams (`specdsl.diagram`): golden text for the lost update,
+"""Counterexample diagrams (`specdsl.report.diagram`): golden text for the lost update,
 lassos, stutters, and the per-step changes."""
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from driver_fakes import shortest_trace
 from ir_examples import lost_update
 from oracle import explore
 
-from specdsl import diagram
 from specdsl.interp import initial_states, successors
 from specdsl.ir import (
     BOOL,
@@ -35,8 +34,9 @@ from specdsl.ir import (
     Var,
     Variant,
 )
-from specdsl.result import Result
+from specdsl.report import diagram
 from specdsl.trace import Trace, build_trace
+from specdsl.verdicts import Result
 
 LOST_UPDATE = """\
 lost_update: a 4-step trace that violates Final (found by tlc)
@@ -211,8 +211,8 @@ def test_environment_columns_appear_only_when_they_act():
 
 
 def test_the_baseline_race():
-    pytest.importorskip("specdsl.loader")
-    from specdsl.loader import load_system
+    pytest.importorskip("specdsl.lang.loader")
+    from specdsl.lang.loader import load_system
 
     system = load_system(Path(__file__).parent.parent / "specs" / "baseline.sw", {})
     assert diagram.render(system, counterexample(system, "NoStaleMap")) == BASELINE_RACE

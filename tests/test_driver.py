@@ -18,6 +18,7 @@ from ir_examples import lost_update
 
 from specdsl import driver
 from specdsl.cli import build_parser
+from specdsl.commands import check as check_command
 from specdsl.engine import EngineOptions
 
 SAFETY = ["TypeOK", "Final", "DeadlockFree", "BothRead"]
@@ -26,9 +27,9 @@ SAFETY = ["TypeOK", "Final", "DeadlockFree", "BothRead"]
 def check(monkeypatch, engines, *argv, systems=None) -> int:
     """`specdsl check` with the given fake engines and systems."""
     loaded = systems if systems is not None else [lost_update()]
-    monkeypatch.setattr(driver, "load_systems", lambda paths, overrides, *rest: loaded)
+    monkeypatch.setattr(check_command, "load_systems", lambda paths, overrides, *rest: loaded)
     args = build_parser().parse_args(["check", "lost_update.sw", *argv])
-    return driver.run_check(args, dict(args.overrides), engines=engines)
+    return check_command.run_check(args, dict(args.overrides), engines=engines)
 
 
 def props(*names: str) -> list[str]:
@@ -189,15 +190,15 @@ def test_a_worker_process_that_dies_gives_error_results(monkeypatch, capsys):
 def test_tlc_runs_first_and_its_search_depth_makes_z3_complete(monkeypatch, tmp_path):
     tlc, z3 = FakeEngine("tlc", log=tmp_path / "tlc"), FakeEngine("z3", method="bmc", log=tmp_path / "z3")
     check(monkeypatch, factories(tlc=tlc, z3=z3), "--depth", "7", "--timeout", "9")
-    assert tlc.calls[0].complete_depth is None
-    assert z3.calls[0] == EngineOptions(depth=7, timeout=9.0, workers=z3.calls[0].workers, complete_depth=4)
+    assert tlc.calls[0].diameter is None
+    assert z3.calls[0] == EngineOptions(depth=7, timeout=9.0, workers=z3.calls[0].workers, diameter=4)
 
 
 def test_engine_choice_runs_only_that_engine(monkeypatch, tmp_path):
     tlc, z3 = FakeEngine("tlc", log=tmp_path / "tlc"), FakeEngine("z3", log=tmp_path / "z3")
     check(monkeypatch, factories(tlc=tlc, z3=z3), "--engine", "z3", *props("TypeOK"))
     assert (len(tlc.calls), len(z3.calls)) == (0, 1)
-    assert z3.calls[0].complete_depth is None
+    assert z3.calls[0].diameter is None
 
 
 def test_specs_run_in_worker_processes_and_share_the_workers(monkeypatch, tmp_path):
@@ -227,7 +228,7 @@ def test_the_costliest_spec_starts_first_and_the_report_keeps_the_spec_order(tmp
 
 def test_results_are_in_property_then_engine_order(monkeypatch):
     engines = both(z3={"Terminates": "holds"})
-    selected = driver.select_properties([lost_update()], [])
+    selected = check_command.select_properties([lost_update()], [])
     run = driver.check_systems(selected, ["tlc", "z3"], engines, EngineOptions(workers=1))
     order = [(j.result.property, j.result.engine) for j in run.specs[0].judged]
     names = [p.name for p in lost_update().properties]
@@ -237,7 +238,7 @@ def test_results_are_in_property_then_engine_order(monkeypatch):
 
 def test_messages_are_one_line(monkeypatch):
     engines = factories(tlc=FakeEngine("tlc", verdicts={"TypeOK": "unknown"}))
-    selected = driver.select_properties([lost_update()], ["TypeOK"])
+    selected = check_command.select_properties([lost_update()], ["TypeOK"])
     run = driver.check_systems(selected, ["tlc"], engines, EngineOptions(workers=1))
     assert run.specs[0].judged[0].result.message == "forced unknown second line"
 
@@ -255,26 +256,26 @@ def test_unknown_property_exits_2_listing_the_properties(monkeypatch, capsys):
 
 def test_a_property_is_checked_only_in_the_specs_that_declare_it():
     other = replace(lost_update(), name="other", properties=lost_update().properties[:1])
-    selected = driver.select_properties([lost_update(), other], ["Final"])
+    selected = check_command.select_properties([lost_update(), other], ["Final"])
     assert [(s.name, [p.name for p in ps]) for s, ps in selected] == [("lost_update", ["Final"])]
 
 
 def test_bad_input_exits_2_with_the_loader_message(monkeypatch, capsys):
     def broken(paths, overrides, *rest):
-        raise driver.BadInput("specs/x.sw:3:5: error: unknown name pte")
+        raise check_command.BadInput("specs/x.sw:3:5: error: unknown name pte")
 
-    monkeypatch.setattr(driver, "load_systems", broken)
+    monkeypatch.setattr(check_command, "load_systems", broken)
     args = build_parser().parse_args(["check", "specs/x.sw"])
-    assert driver.run_check(args, {}, engines=both()) == 2
+    assert check_command.run_check(args, {}, engines=both()) == 2
     assert capsys.readouterr().err == "specs/x.sw:3:5: error: unknown name pte\n"
 
 
 def test_spec_errors_from_the_loader_are_all_rendered(tmp_path):
-    pytest.importorskip("specdsl.loader")
+    pytest.importorskip("specdsl.lang.loader")
     (tmp_path / "a.sw").write_text("process p {\n  s:\n    x := nope\n}\n")
     (tmp_path / "b.sw").write_text("process q {\n  s:\n    y := 1 +\n}\n")
-    with pytest.raises(driver.BadInput) as info:
-        driver.load_systems([str(tmp_path)], {})
+    with pytest.raises(check_command.BadInput) as info:
+        check_command.load_systems([str(tmp_path)], {})
     message = str(info.value)
     assert "a.sw:3:" in message and "b.sw:" in message
 
@@ -338,7 +339,7 @@ def test_an_interrupted_run_keeps_what_finished_and_stops_the_rest(monkeypatch, 
             time.sleep(0.05)
         os.kill(os.getpid(), signal.SIGINT)
 
-    selected = driver.select_properties(systems, ["Final"])
+    selected = check_command.select_properties(systems, ["Final"])
     options = EngineOptions(workers=2)
     run = driver.check_systems(
         selected, ["tlc"], factories(tlc=tlc), options, interrupt_once_the_slow_check_runs

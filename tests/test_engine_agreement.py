@@ -8,7 +8,7 @@ from ir_examples import lost_update
 from oracle import explore
 
 from specdsl.agreement import compare, disagreements
-from specdsl.result import Result
+from specdsl.verdicts import Result
 
 SYSTEM = lost_update()
 FINAL_TRACE = shortest_trace(explore(SYSTEM), SYSTEM.property("Final"))  # depth 4

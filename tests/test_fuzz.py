@@ -6,7 +6,7 @@ and no traceback or "internal error".  Three generators, each with a fixed,
 derandomized budget (so CI is deterministic): token soups and mutations of the
 real specs (lines and tokens deleted, duplicated, swapped; keywords inserted;
 CR or CRLF line endings, a byte-order mark; huge literals, odd characters),
-programs drawn from the grammar itself (`specdsl/grammar.lark`), and programs
+programs drawn from the grammar itself (`specdsl/lang/grammar.lark`), and programs
 over declared names, which get past the parser into the checker.
 """
 
@@ -65,7 +65,7 @@ def assert_handled(code: int, err: str) -> None:
 # ---------------------------------------------------------------------------
 # (a) Token soups and mutations of the real specs
 
-GRAMMAR = Lark((ROOT / "specdsl" / "grammar.lark").read_text(encoding="utf-8"), parser="lalr")
+GRAMMAR = Lark((ROOT / "specdsl" / "lang" / "grammar.lark").read_text(encoding="utf-8"), parser="lalr")
 TERMINALS, RULES, _ = GRAMMAR.grammar.compile(["start"], ())
 KEYWORDS = sorted({t.pattern.value for t in TERMINALS if t.pattern.type == "str"})
 NAMES = ["x", "y", "m", "s", "t", "i", "N", "T", "E", "p", "q", "a", "b"] + [

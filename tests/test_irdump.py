@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from specdsl.check import check
 from specdsl.ir import (
     BOOL,
     Binary,
@@ -23,8 +22,9 @@ from specdsl.ir import (
     Var,
 )
 from specdsl.irdump import dump, format_excluded, format_expr
-from specdsl.loader import load_system
-from specdsl.syntax import parse
+from specdsl.lang.loader import load_system
+from specdsl.lang.lower import lower_spec
+from specdsl.lang.syntax import parse
 
 ROOT = Path(__file__).parents[1]
 
@@ -47,7 +47,7 @@ process p {
 
 
 def lowered(text: str):
-    system = check([parse(CONTEXT + f"invariant X: {text}\n", "t.sw")], "t", "t.sw", {})
+    system = lower_spec([parse(CONTEXT + f"invariant X: {text}\n", "t.sw")], "t", "t.sw", {})
     return system.property("X").expr
 
 

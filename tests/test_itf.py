@@ -1,4 +1,4 @@
-"""ITF traces (`specdsl.itf`)."""
+"""ITF traces (`specdsl.report.itf`)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from driver_fakes import shortest_trace
 from ir_examples import lost_update
 from oracle import explore
 
-from specdsl import itf
 from specdsl.ir import MapVal, Rec, Tag
-from specdsl.result import Result
+from specdsl.report import itf
 from specdsl.trace import build_trace
+from specdsl.verdicts import Result
 
 
 def test_value_encoding():

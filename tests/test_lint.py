@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from specdsl.lint import run_lint
+from specdsl.commands.lint import run_lint
 
 ROOT = Path(__file__).parents[1]
 BAD = ROOT / "tests" / "data" / "bad"
@@ -78,6 +78,13 @@ def test_a_directory_checks_protocols_and_parses_libraries(tmp_path, capsys):
 def test_missing_path(capsys):
     assert run_lint(["no/such/dir"], {}) == 2
     assert capsys.readouterr().err == "no/such/dir: error: no such file or directory\n"
+
+
+def test_lint_reports_every_missing_path_not_only_the_first(capsys):
+    assert run_lint(["no/such/dir", "nor/this.sw"], {}) == 2
+    err = capsys.readouterr().err
+    assert "no/such/dir: error: no such file or directory" in err
+    assert "nor/this.sw: error: no such file or directory" in err
 
 
 def test_dump_ir(monkeypatch, capsys):

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from specdsl.errors import SpecError
 from specdsl.ir import BOOL
-from specdsl.loader import find_specs, load_system
+from specdsl.lang.errors import SpecError
+from specdsl.lang.loader import SpecFile, find_specs, load_system, spec_files
 
 ROOT = Path(__file__).parents[1]
 PROC = "process p {\n  a:\n    skip\n}\n"
@@ -25,6 +25,21 @@ def test_find_specs_skips_libraries_and_sorts(tmp_path):
     (tmp_path / "notes.txt").write_text(PROC)
     assert find_specs([str(tmp_path)]) == [tmp_path / "a.sw", tmp_path / "b.sw"]
     assert find_specs([str(tmp_path / "common.sw")]) == [tmp_path / "common.sw"]  # named explicitly
+
+
+def test_lint_and_check_find_the_same_files(tmp_path):
+    """One discovery (`spec_files`) for every command: lint gets the libraries too, marked
+    as such; check and gen get what find_specs keeps of the same list."""
+    (tmp_path / "b.sw").write_text(PROC)
+    (tmp_path / "common.sw").write_text("var x: bool = false\n")
+    paths = [str(tmp_path), str(tmp_path / "common.sw")]
+    found = spec_files(paths)
+    assert found == [
+        SpecFile(tmp_path / "b.sw", protocol=True, named=False),
+        SpecFile(tmp_path / "common.sw", protocol=False, named=False),
+        SpecFile(tmp_path / "common.sw", protocol=False, named=True),
+    ]
+    assert find_specs(paths) == [tmp_path / "b.sw", tmp_path / "common.sw"]
 
 
 def test_find_specs_reports_missing_paths(tmp_path):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from specdsl.output import write_report
+from specdsl.report.output import write_report
 
 NULL, FULL = os.makedev(1, 3), os.makedev(1, 7)  # Linux's /dev/null and /dev/full
 

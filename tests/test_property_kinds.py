@@ -25,10 +25,10 @@ from oracle import explore, safety_verdict
 from specdsl.behaviour import holds_on_lasso, starved
 from specdsl.engine import Engine, EngineOptions
 from specdsl.ir import Property, System, TNot
-from specdsl.loader import load_system
-from specdsl.result import Result
+from specdsl.lang.loader import load_system
 from specdsl.smt.engine import Z3Engine
 from specdsl.tla.engine import TlcEngine
+from specdsl.verdicts import Result
 
 KINDS = Path(__file__).parent / "data" / "kinds"
 SHAPES = ("Always", "Eventually", "Often", "Persist", "Leads", "Combo", "State")  # spin.sw's names
@@ -88,7 +88,7 @@ def test_the_reference_and_the_lasso_judge_agree_on_every_violation():
 
 def check(engine: Engine, system: System) -> list[Result]:
     depth = explore(system).diameter
-    options = EngineOptions(depth=2 * depth + 4, timeout=120, complete_depth=depth)
+    options = EngineOptions(depth=2 * depth + 4, timeout=120, diameter=depth)
     return engine.check(system, system.properties, options)
 
 

@@ -9,9 +9,9 @@ from dataclasses import replace
 from driver_fakes import FakeEngine, run_matrix
 from ir_examples import lost_update
 
-from specdsl.driver import Interruption
 from specdsl.ir import Span, StateVar
 from specdsl.report.json import render
+from specdsl.verdicts import Interruption
 
 RESULT_FIELDS = {
     "property": str, "kind": str, "engine": str, "method": str, "verdict": str, "bound": (int, type(None)),
@@ -52,7 +52,7 @@ def test_every_result_has_exactly_the_contract_fields_and_types():
             assert isinstance(r[name], kind), (name, r[name])
         assert r["kind"] in {"invariant", "temporal", "deadlock", "witness"}
         assert r["engine"] in {"tlc", "z3"}
-        assert r["method"] in {"explicit", "bmc", "k-induction", "pdr", "lasso"}
+        assert r["method"] in {"explicit", "bmc", "k-induction", "strengthening", "pdr", "lasso", "l2s"}
         assert r["verdict"] in {"holds", "violated", "reached", "unreachable", "unknown", "error"}
         assert r["expected"] in {"holds", "violated", None}
 

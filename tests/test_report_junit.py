@@ -8,8 +8,8 @@ from dataclasses import replace
 from driver_fakes import FakeEngine, run_matrix
 from ir_examples import lost_update
 
-from specdsl.driver import Interruption
 from specdsl.report.junit import render
+from specdsl.verdicts import Interruption
 
 
 def parse(run) -> ET.Element:

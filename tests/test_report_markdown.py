@@ -7,8 +7,8 @@ from dataclasses import replace
 from driver_fakes import FakeEngine, run_matrix
 from ir_examples import lost_update
 
-from specdsl.driver import Interruption
 from specdsl.report.markdown import render
+from specdsl.verdicts import Interruption
 
 
 def table_rows(text: str) -> list[list[str]]:

@@ -7,9 +7,8 @@ from dataclasses import replace
 from driver_fakes import FakeEngine, run_matrix
 from ir_examples import lost_update
 
-from specdsl.driver import Interruption, verdict_text
 from specdsl.report.table import render, summary
-from specdsl.result import Result
+from specdsl.verdicts import Interruption, Result, verdict_text
 
 
 def test_verdict_strength():
@@ -17,6 +16,7 @@ def test_verdict_strength():
     assert verdict_text(r) == "holds (complete)"
     assert verdict_text(r.with_(bound=30)) == "holds (bounded ≤30)"
     assert verdict_text(r.with_(method="k-induction")) == "holds (proved: k-induction)"
+    assert verdict_text(r.with_(method="strengthening")) == "holds (proved: strengthening)"
     assert verdict_text(r.with_(method="pdr")) == "holds (proved: pdr)"
     assert verdict_text(r.with_(verdict="unreachable", bound=5)) == "unreachable (bounded ≤5)"
     assert verdict_text(r.with_(verdict="unknown")) == "unknown"

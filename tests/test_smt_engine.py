@@ -18,13 +18,13 @@ from test_specs import DOMAIN_TABLE, PROPERTIES
 from specdsl.engine import EngineOptions
 from specdsl.interp import replay
 from specdsl.ir import System
-from specdsl.loader import load_system
-from specdsl.result import Result
+from specdsl.lang.loader import load_system
 from specdsl.smt import engine as smt_engine
 from specdsl.smt.encode import Encoding
 from specdsl.smt.engine import Z3Engine
 from specdsl.smt.lasso import search
 from specdsl.smt.solver import NEVER, Deadline
+from specdsl.verdicts import Result
 
 SPECS = Path(__file__).parent.parent / "specs"
 
@@ -41,7 +41,7 @@ def test_lost_update() -> None:
     assert final.trace is not None and final.trace.depth == 4
     assert rows["BothRead"].verdict == "reached" and rows["BothRead"].trace.depth == 2  # type: ignore[union-attr]
     assert rows["TypeOK"].verdict == "holds" and rows["TypeOK"].bound is None
-    assert rows["TypeOK"].method in ("k-induction", "pdr")
+    assert rows["TypeOK"].method == "strengthening"
     terminates = rows["Terminates"]
     assert (terminates.verdict, terminates.method, terminates.bound) == ("holds", "l2s", None)
     assert _check(lost_update(), proofs=False)["Terminates"].bound == 10  # without proofs: the lasso search
@@ -61,10 +61,18 @@ def test_livelock_under_preemption_is_a_lasso() -> None:
     replay(system, [s.state for s in row.trace.steps], system.model("RT"), row.trace.loop_start)
 
 
-def test_complete_depth_makes_bmc_complete() -> None:
+def test_a_strengthening_proof_is_not_reported_as_k_induction() -> None:
+    """An invariant of learned lemmas (k = 1) is method `strengthening`: `k-induction` is
+    kept for a proof by k-induction over the proved facts."""
+    typeok = _check(lost_update())["TypeOK"]
+    assert (typeok.verdict, typeok.method, typeok.bound) == ("holds", "strengthening", None)
+    assert typeok.lemmas and "inductive (k = 1)" in typeok.message
+
+
+def test_the_diameter_makes_bmc_complete() -> None:
     system = cells()
     graph = explore(system)
-    rows = _check(system, proofs=False, complete_depth=graph.diameter)
+    rows = _check(system, proofs=False, diameter=graph.diameter)
     for name in ("TypeOK", "Consistent", "Counted", "DeadlockFree"):
         assert (rows[name].verdict, rows[name].bound, rows[name].method) == ("holds", None, "bmc")
         assert str(graph.diameter) in rows[name].message
@@ -72,9 +80,9 @@ def test_complete_depth_makes_bmc_complete() -> None:
 
 def test_proofs_come_before_a_complete_bmc() -> None:
     system = cells()
-    rows = _check(system, complete_depth=explore(system).diameter)
+    rows = _check(system, diameter=explore(system).diameter)
     for name in ("TypeOK", "Consistent", "Counted", "DeadlockFree"):
-        assert (rows[name].verdict, rows[name].bound, rows[name].method) == ("holds", None, "k-induction")
+        assert (rows[name].verdict, rows[name].bound, rows[name].method) == ("holds", None, "strengthening")
         assert "inductive" in rows[name].message
 
 
@@ -152,7 +160,7 @@ def test_a_work_budget_that_suffices_decides_nothing(monkeypatch: pytest.MonkeyP
         return _without_timings(Z3Engine().check(system, props, opts))
 
     ample = run(120_000_000)
-    proved = {r.property for r in ample if r.method == "k-induction" and r.lemmas}
+    proved = {r.property for r in ample if r.method == "strengthening" and r.lemmas}
     assert proved == {"TypeOK", "CountSane", "NoLeak", "BoundedRetries", "DeadlockFree"}
     assert {r.property for r in ample if r.trace} == {"NoStaleMap", "NoLostData", "AbaWindow"}
     assert run(2_400_000) == ample
@@ -234,4 +242,4 @@ def test_the_domain_table_without_tlc(name: str) -> None:
         elif mark == "V":
             assert row.trace is not None and row.trace.depth == safety_verdict(graph, p)[1], prop
         else:
-            assert (row.method, row.bound) == ("k-induction", None), (prop, row.message)
+            assert (row.method, row.bound) == ("strengthening", None), (prop, row.message)

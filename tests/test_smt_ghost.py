@@ -7,7 +7,7 @@ from pathlib import Path
 from ir_examples import lost_update
 
 from specdsl.ir import Binary, Eventually, IntType, Lit, TState, Var
-from specdsl.loader import load_system
+from specdsl.lang.loader import load_system
 from specdsl.smt.ghost import steering
 from specdsl.smt.lasso import state_exprs
 

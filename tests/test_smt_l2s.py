@@ -9,7 +9,7 @@ import z3
 
 from specdsl.engine import EngineOptions
 from specdsl.ir import System
-from specdsl.loader import load_system
+from specdsl.lang.loader import load_system
 from specdsl.smt import l2s
 from specdsl.smt.encode import Encoding
 from specdsl.smt.engine import PROOF_WORK, Z3Engine, proof_goal

@@ -27,7 +27,7 @@ from specdsl.ir import (
     TState,
     Var,
 )
-from specdsl.loader import load_system
+from specdsl.lang.loader import load_system
 from specdsl.smt.encode import Encoding
 from specdsl.smt.lasso import CHUNK, LassoResult, UnsupportedFormula, check_supported, loop_only, search
 from specdsl.smt.solver import NEVER, Budget, Deadline

@@ -12,10 +12,10 @@ from oracle import explore, safety_verdict
 from random_systems import cells, systems
 
 from specdsl.interp import State, evaluate
-from specdsl.ir import IntType, MapType, MapVal, System, Tag
-from specdsl.loader import load_system
+from specdsl.ir import SAFETY_KINDS, IntType, MapType, MapVal, System, Tag
+from specdsl.lang.loader import load_system
 from specdsl.smt.encode import Encoding
-from specdsl.smt.engine import PROOF_WORK, SAFETY, proof_goal
+from specdsl.smt.engine import PROOF_WORK, proof_goal
 from specdsl.smt.solver import NEVER, Budget, Deadline
 from specdsl.smt.strengthen import (
     MAX_LEMMAS,
@@ -135,7 +135,7 @@ def test_two_slots_are_proved_within_a_proof_methods_budget() -> None:
     budget before, left such cells to a fallback or unknown on a loaded machine)."""
     system = load_system(SPECS / "always_swapcache.sw", {"SLOTS": 2})
     enc = Encoding(system)
-    props = [p for p in system.properties if p.kind in SAFETY]
+    props = [p for p in system.properties if p.kind in SAFETY_KINDS]
     budget = Budget(PROOF_WORK, NEVER)
     found = strengthen(enc, [proof_goal(enc, p) for p in props], budget, Sample.of(system))
     assert {props[i].name for i in found.proved} == {p.name for p in props if p.kind != "witness"}

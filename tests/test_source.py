@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from specdsl.source import decode
+from specdsl.lang.source import decode
 
 LF = b"var x: 0..3 = 0\nprocess p {\n  a:\n    x := 1\n}\n"
 

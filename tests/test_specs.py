@@ -15,7 +15,7 @@ from oracle import StateGraph, explore, safety_verdict
 
 from specdsl.cli import main
 from specdsl.ir import Tag
-from specdsl.loader import find_specs, load_system
+from specdsl.lang.loader import find_specs, load_system
 
 SPECS = Path(__file__).parent.parent / "specs"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from specdsl import ast
-from specdsl.errors import SpecError
 from specdsl.ir import Span
-from specdsl.syntax import MAX_BRACKETS, parse
+from specdsl.lang import ast
+from specdsl.lang.errors import SpecError
+from specdsl.lang.syntax import MAX_BRACKETS, parse
 
 S = Span("t.sw", 0, 0)  # spans never take part in equality
 

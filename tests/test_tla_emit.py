@@ -325,15 +325,15 @@ def test_generated_modules_pass_sany(tmp_path, system):
 def spec_files() -> list[Path]:
     """Every protocol in specs/ (none while the front end does not exist)."""
     try:
-        from specdsl.loader import find_specs
+        from specdsl.lang.loader import find_specs
     except ImportError:
         return []
     return find_specs([str(Path(__file__).parent.parent / "specs")])
 
 
 def load_spec(path: Path) -> System:
-    from specdsl.errors import SpecError
-    from specdsl.loader import load_system
+    from specdsl.lang.errors import SpecError
+    from specdsl.lang.loader import load_system
 
     try:
         return load_system(path, {})

@@ -13,11 +13,11 @@ import pytest
 from ir_examples import lost_update
 from test_tla_emit import sany
 
-from specdsl import loader
 from specdsl.cli import main
-from specdsl.errors import Diagnostic, SpecError
+from specdsl.commands import gen as gen_module
 from specdsl.ir import Span, System
-from specdsl.tla import gen as gen_module
+from specdsl.lang import loader
+from specdsl.lang.errors import Diagnostic, SpecError
 from specdsl.tla.emit import emit
 from specdsl.tla.manifest import MANIFEST, with_marker
 

@@ -48,7 +48,7 @@ def test_invariant_violation():
     (v,) = run.violations
     assert (v.kind, v.name, run.complete, run.explored) == ("invariant", "Final", False, False)
     assert len(v.states) == 5 and v.loop_start is None
-    assert run.distinct == 12 and run.depth is None  # the search stopped: no complete depth
+    assert run.distinct == 12 and run.depth is None  # the search stopped: no diameter
     state = parse_state(v.states[-1])
     assert state["x"] == 1 and state["inc_pc"] == (TlaString("done"), TlaString("done"))
 
@@ -70,7 +70,7 @@ def test_deadlock():
     assert v.kind == "deadlock" and len(v.states) == 5 and not run.explored
 
 
-def test_success_gives_the_complete_depth_and_state_count():
+def test_success_gives_the_diameter_and_state_count():
     run = run_of("success")
     assert (run.violations, run.complete, run.explored, run.distinct, run.depth) == ((), True, True, 13, 5)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from specdsl.ir import BOOL, IntType, MapType, RecordType, SetType, TaggedType, Variant
-from specdsl.types import MAX_VALUES, arith_range, capped_size, compatible, join, state_cells
-from specdsl.values import domain_size
+from specdsl.ir import BOOL, MAX_VALUES, IntType, MapType, RecordType, SetType, TaggedType, Variant
+from specdsl.lang.types import arith_range, compatible, join, state_cells
+from specdsl.values import capped_size, domain_size
 
 PTE = TaggedType("Pte", (Variant("Swap", IntType(0, 1)), Variant("None")))
 

@@ -1,1 +1,2 @@
-"""Report formats: terminal table, JSON, Markdown, JUnit."""
+"""Reports of a check run: terminal table, JSON, Markdown, JUnit; counterexample
+diagrams, ITF traces, and where a report is written."""

@@ -6,11 +6,11 @@ import json
 from typing import Any
 
 from specdsl import __version__
-from specdsl.diagram import actor
-from specdsl.driver import CheckRun, Judged
 from specdsl.ir import Span, System
+from specdsl.report.diagram import actor
 from specdsl.trace import Trace
 from specdsl.values import format_value
+from specdsl.verdicts import CheckRun, Judged
 
 
 def render(run: CheckRun) -> str:

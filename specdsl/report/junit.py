@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from specdsl import diagram
-from specdsl.driver import CheckRun, Judged, SpecOutcome, verdict_text
+from specdsl.report import diagram
 from specdsl.report.table import incomplete_note
+from specdsl.verdicts import CheckRun, Judged, SpecOutcome, verdict_text
 
 
 def render(run: CheckRun) -> str:

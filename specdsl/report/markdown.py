@@ -3,9 +3,9 @@ counterexamples folded away in `<details>` blocks."""
 
 from __future__ import annotations
 
-from specdsl import diagram
-from specdsl.driver import CheckRun, SpecOutcome, verdict_text
+from specdsl.report import diagram
 from specdsl.report.table import group_title, incomplete_note, invariant_title, notes, summary
+from specdsl.verdicts import CheckRun, SpecOutcome, verdict_text
 
 ICON = {"as expected": "✅", "unexpected": "❌", "no result": "❔"}
 DISAGREE = "⚠️"

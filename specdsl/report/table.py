@@ -13,9 +13,8 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from specdsl import diagram
-from specdsl.agreement import Disagreement
-from specdsl.driver import CheckRun, Judged, SpecOutcome, Status, verdict_text
+from specdsl.report import diagram
+from specdsl.verdicts import CheckRun, Disagreement, Judged, SpecOutcome, Status, verdict_text
 
 MARK = {"unexpected": "✗ ", "no result": "? "}
 LEGEND = "✗ unexpected verdict   ≠ the engines disagree   ? no result (unknown or error)"

@@ -1,1 +1,2 @@
-"""Z3 backend: bounded model checking, k-induction, PDR and lasso search over the IR."""
+"""Z3 backend: bounded model checking, inductive strengthening, k-induction, PDR, liveness to
+safety and lasso search over the IR."""

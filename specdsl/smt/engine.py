@@ -1,5 +1,6 @@
-"""The `z3` engine: BMC, k-induction and PDR for safety; for temporal properties, proofs by
-liveness to safety (`l2s.py`), and lasso search for what they leave.
+"""The `z3` engine: inductive strengthening, k-induction, PDR and BMC for safety; for
+temporal properties, proofs by liveness to safety (`l2s.py`), and lasso search for what
+they leave.
 
 What decides a result is deterministic, so the same spec gets the same verdicts, methods,
 bounds, lemmas and traces on an idle and on a busy machine: the proofs' budgets are Z3 work
@@ -19,8 +20,7 @@ import z3
 from specdsl.behaviour import holds_on_lasso, starved
 from specdsl.engine import EngineOptions
 from specdsl.interp import ReplayError, State
-from specdsl.ir import Expr, Model, Property, System, Temporal, Unary
-from specdsl.result import Method, Outcome, Result
+from specdsl.ir import SAFETY_KINDS, Expr, Model, Property, System, Temporal, Unary
 from specdsl.smt import l2s
 from specdsl.smt.bmc import Goal, Reach, bmc
 from specdsl.smt.encode import Encoding
@@ -33,8 +33,8 @@ from specdsl.smt.strengthen import Sample, Strengthening, strengthen
 from specdsl.smt.traces import lasso_trace
 from specdsl.trace import Trace, build_trace
 from specdsl.values import format_value
+from specdsl.verdicts import NO_COUNTEREXAMPLE, Method, Outcome, Result, outcome_for
 
-SAFETY = ("invariant", "deadlock", "witness")
 OUT_OF_TYPES = "<types>"  # the internal goal "some variable leaves its type"
 MAX_INDUCTION = 12  # the deepest k tried by k-induction
 # Work budgets (Z3 resource units, `solver.py`): they decide whether a proof is found, the same
@@ -86,22 +86,23 @@ class Z3Engine:
         self, system: System, properties: Sequence[Property], options: EngineOptions, deadline: Deadline
     ) -> dict[str, _Row]:
         enc = Encoding(system, deadline=deadline)
-        safety = [p for p in properties if p.kind in SAFETY]
-        rows, left, found = self._safety(enc, safety, options, deadline)
+        safety = [p for p in properties if p.kind in SAFETY_KINDS]
+        rows, left, strengthening = self._safety(enc, safety, options, deadline)
         models = dict.fromkeys(p.model for p in properties if p.kind == "temporal")
         invariants = [p for p in system.properties if p.kind == "invariant"]
         proved_of = safety  # the properties the strengthening's targets are
-        if models and self.proofs and found is None and invariants:  # facts for the temporal properties
+        # the temporal properties get the facts one strengthening proves
+        if models and self.proofs and strengthening is None and invariants:
             proved_of = invariants
-            _, found = self._strengthen(enc, invariants, Budget(PROOF_WORK, deadline))
-        facts = found.invariant if found is not None else ()
-        known = _known(proved_of, found)
+            _, strengthening = self._strengthen(enc, invariants, Budget(PROOF_WORK, deadline))
+        facts = strengthening.invariant if strengthening is not None else ()
+        known = _known(proved_of, strengthening)
         for model_name in models:
             temporal = [p for p in properties if p.kind == "temporal" and p.model == model_name]
             rows.update(self._temporal(enc, model_name, temporal, options, facts, known, deadline))
         if left is not None:  # paths stop where a variable leaves its type: what was not found is not known
             for name, row in rows.items():
-                if row.verdict in ("holds", "unreachable"):
+                if row.verdict in NO_COUNTEREXAMPLE:
                     rows[name] = _Row(
                         "unknown",
                         row.method,
@@ -121,17 +122,17 @@ class Z3Engine:
         Proofs come first: what they prove needs no BMC, and BMC stops as soon as it has
         reached everything else (with TLC's search depth, BMC to it is complete for the rest)."""
         system = enc.system
-        complete = options.complete_depth is not None
-        depth = options.complete_depth if complete else options.depth
+        complete = options.diameter is not None
+        depth = options.diameter if complete else options.depth
         proofs = self.proofs and bool(props)
         # with a complete BMC to fall back on, the strengthening gets only a proof method's budget
         budget = Budget(PROOF_WORK if complete else STRENGTHEN_WORK, deadline)
-        rows, found = self._strengthen(enc, props, budget) if proofs else ({}, None)
+        rows, strengthening = self._strengthen(enc, props, budget) if proofs else ({}, None)
         goals = [Goal(p.name, _target(enc, p)) for p in props if p.name not in rows]
         if not rows:  # a proof covers the types too (`proof_goal`)
             goals.append(Goal(OUT_OF_TYPES, z3.Not(enc.dom())))
         # A target dropped by a reachable state of depth d fails within d + 1 steps: search that far.
-        dropped = found.dropped if found is not None else {}
+        dropped = strengthening.dropped if strengthening is not None else {}
         failing = {i: d + 1 for i, (_, d) in dropped.items() if d is not None}
         depth = max([depth, *failing.values()])
         run = bmc(enc, goals, depth, deadline)  # type: ignore[arg-type]
@@ -142,7 +143,7 @@ class Z3Engine:
                 continue
             r = run.results[p.name]
             if r.status == "reached":
-                rows[p.name] = _found(system, p, r, options.depth if not complete else None)
+                rows[p.name] = _counterexample(system, p, r, options.depth if not complete else None)
             elif i in failing and r.status == "clear" and left is None:  # (else the types broke it)
                 msg = (
                     f"internal error: the interpreter reaches a violation within {failing[i]} steps "
@@ -153,17 +154,17 @@ class Z3Engine:
                 rows[p.name] = _stopped(p, r.depth - 1, f"{r.message} at depth {r.depth}", r.seconds)
             elif complete:
                 msg = f"complete: BMC to depth {depth}, the depth of TLC's exhaustive search"
-                rows[p.name] = _Row(_cleared(p), "bmc", None, msg, seconds=r.seconds)
-            elif found is None or left is not None:
+                rows[p.name] = _Row(outcome_for(p.kind, reachable=False), "bmc", None, msg, seconds=r.seconds)
+            elif strengthening is None or left is not None:
                 rows[p.name] = _bounded(p, depth, r.seconds)
             else:
                 t0 = time.monotonic()
-                method, why = _proof(enc, proof_goal(enc, p), i, found, depth, deadline)
+                method, why = _proof(enc, proof_goal(enc, p), i, strengthening, depth, deadline)
                 bound = depth if method == "bmc" else None
                 msg = f"{_bounded(p, depth, 0).message}; {why}" if method == "bmc" else why
                 seconds = r.seconds + time.monotonic() - t0
-                rows[p.name] = _Row(_cleared(p), method, bound, msg, seconds=seconds)
-        return rows, left, found
+                rows[p.name] = _Row(outcome_for(p.kind, reachable=False), method, bound, msg, seconds=seconds)
+        return rows, left, strengthening
 
     def _strengthen(
         self, enc: Encoding, props: list[Property], budget: Budget
@@ -171,16 +172,23 @@ class Z3Engine:
         """Rows for the properties one inductive strengthening proves, and its outcome."""
         t0 = time.monotonic()
         sample = Sample.of(enc.system, deadline=budget.deadline)
-        found = strengthen(enc, [proof_goal(enc, p) for p in props], budget, sample)
+        strengthening = strengthen(enc, [proof_goal(enc, p) for p in props], budget, sample)
         seconds = (time.monotonic() - t0) / len(props)
-        n = len(found.lemmas)
+        n = len(strengthening.lemmas)
         msg = f"proved: inductive (k = 1) with {n} lemmas learned from counterexamples to induction"
-        lemmas = tuple(lemma.in_terms_of(enc.system) for lemma in found.lemmas)
+        lemmas = tuple(lemma.in_terms_of(enc.system) for lemma in strengthening.lemmas)
         rows = {
-            props[i].name: _Row(_cleared(props[i]), "k-induction", None, msg, seconds=seconds, lemmas=lemmas)
-            for i in found.proved
+            props[i].name: _Row(
+                outcome_for(props[i].kind, reachable=False),
+                "strengthening",
+                None,
+                msg,
+                seconds=seconds,
+                lemmas=lemmas,
+            )
+            for i in strengthening.proved
         }
-        return rows, found
+        return rows, strengthening
 
     # -- temporal properties: lasso search
 
@@ -212,10 +220,8 @@ class Z3Engine:
             proved, notes = _prove_liveness(enc.system, model, todo, known, deadline)
             rows.update(proved)
             todo = [(name, f) for name, f in todo if name not in proved]
-        found = search(
-            enc, model, todo, options.depth, deadline, diameter=options.complete_depth, facts=facts
-        )
-        for name, r in found.items():
+        lassos = search(enc, model, todo, options.depth, deadline, diameter=options.diameter, facts=facts)
+        for name, r in lassos.items():
             p = enc.system.property(name)
             if r.status == "found":
                 rows[name] = _lasso(enc.system, model, p, r)
@@ -227,13 +233,13 @@ class Z3Engine:
         return rows
 
 
-def _known(props: Sequence[Property], found: Strengthening | None) -> list[Expr]:
+def _known(props: Sequence[Property], strengthening: Strengthening | None) -> list[Expr]:
     """What the strengthening proved of the system, as state predicates: its lemmas, the
     invariants it proved, and the witnesses it showed unreachable."""
-    if found is None or not found.proved:
+    if strengthening is None or not strengthening.proved:
         return []
-    out = [lemma.expr() for lemma in found.lemmas]
-    for i in sorted(found.proved):
+    out = [lemma.expr() for lemma in strengthening.lemmas]
+    for i in sorted(strengthening.proved):
         p = props[i]
         if p.kind in ("invariant", "witness") and p.expr is not None:
             out.append(p.expr if p.kind == "invariant" else Unary("not", p.expr))
@@ -258,20 +264,21 @@ def _prove_liveness(
     enc = Encoding(prod.system, deadline=deadline)
     assumed = [enc.pred(e) for e in prod.facts(known)]
     budget = Budget(PROOF_WORK, deadline)
-    found = strengthen(enc, [proof_goal(enc, p) for p in prod.targets], budget, sample, assumed)
+    strengthening = strengthen(enc, [proof_goal(enc, p) for p in prod.targets], budget, sample, assumed)
     seconds = (time.monotonic() - t0) / len(formulas)
-    n = len(found.lemmas)
+    n = len(strengthening.lemmas)
     msg = f"proved: no fair behaviour violates it (liveness to safety, inductive with {n} lemmas)"
-    lemmas = tuple(lemma.in_terms_of(prod.system) for lemma in found.lemmas)
+    lemmas = tuple(lemma.in_terms_of(prod.system) for lemma in strengthening.lemmas)
     rows = {
-        formulas[i][0]: _Row("holds", "l2s", None, msg, seconds=seconds, lemmas=lemmas) for i in found.proved
+        formulas[i][0]: _Row("holds", "l2s", None, msg, seconds=seconds, lemmas=lemmas)
+        for i in strengthening.proved
     }
     notes = {}
     for i, (name, _) in enumerate(formulas):
-        if i not in found.proved:
-            why = found.gave_up or (
+        if i not in strengthening.proved:
+            why = strengthening.gave_up or (
                 "a reachable state of the product leads to a fair lasso"
-                if found.dropped.get(i, (None, None))[1] is not None
+                if strengthening.dropped.get(i, (None, None))[1] is not None
                 else "the product's induction did not close"
             )
             notes[name] = f"no liveness proof: {why}"
@@ -294,46 +301,42 @@ def _target(enc: Encoding, p: Property) -> z3.BoolRef:
 
 
 def _proof(
-    enc: Encoding, good: z3.BoolRef, i: int, found: Strengthening, depth: int, deadline: Deadline
+    enc: Encoding, good: z3.BoolRef, i: int, strengthening: Strengthening, depth: int, deadline: Deadline
 ) -> tuple[Method, str]:
     """How target i, which strengthening did not prove, is proved (k-induction or pdr),
     or ("bmc", why it is not)."""
-    notes = [_not_strengthened(found, i)]
+    notes = [_not_strengthened(strengthening, i)]
     budget = Budget(PROOF_WORK, deadline)
-    proof = k_induction(enc, good, min(depth + 1, MAX_INDUCTION), budget, found.invariant)
+    proof = k_induction(enc, good, min(depth + 1, MAX_INDUCTION), budget, strengthening.invariant)
     if proof.status == "proved":
         return (
             "k-induction",
-            f"proved by k-induction (k = {proof.k}) over {len(found.invariant)} proved facts",
+            f"proved by k-induction (k = {proof.k}) over {len(strengthening.invariant)} proved facts",
         )
     if proof.status == "open":
         notes.append(f"k-induction did not close up to k = {proof.k}")
     else:
         notes.append(f"k-induction: {proof.message} at k = {proof.k}")
-    pr = pdr(enc, good, Budget(PROOF_WORK, deadline), found.invariant)
+    pr = pdr(enc, good, Budget(PROOF_WORK, deadline), strengthening.invariant)
     if pr.status == "proved":
         return "pdr", pr.message
     notes.append(f"PDR: {pr.message}")
     return "bmc", "; ".join(notes)
 
 
-def _cleared(p: Property) -> Outcome:
-    return "unreachable" if p.kind == "witness" else "holds"
-
-
 def _format_state(state: State) -> str:
     return ", ".join(f"{name} = {format_value(value)}" for name, value in state.items())
 
 
-def _not_strengthened(found: Strengthening, i: int) -> str:
+def _not_strengthened(strengthening: Strengthening, i: int) -> str:
     """Why inductive strengthening did not prove target i, with the counterexample to induction."""
-    if found.gave_up:
-        return f"inductive strengthening: {found.gave_up}"
-    if i not in found.dropped:
+    if strengthening.gave_up:
+        return f"inductive strengthening: {strengthening.gave_up}"
+    if i not in strengthening.dropped:
         return "inductive strengthening: not established initially"
-    cti, _ = found.dropped[i]
+    cti, _ = strengthening.dropped[i]
     return (
-        f"induction did not close after {len(found.lemmas)} lemmas; counterexample to induction "
+        f"induction did not close after {len(strengthening.lemmas)} lemmas; counterexample to induction "
         f"(may be unreachable): {_format_state(cti)}"
     )
 
@@ -343,9 +346,10 @@ def _bounded(p: Property, depth: int, seconds: float) -> _Row:
     if p.kind == "temporal":
         msg = f"no fair lasso violating it up to depth {depth}"
         return _Row("holds", "lasso", depth, msg, seconds=seconds)
-    if p.kind == "witness":
-        return _Row("unreachable", "bmc", depth, f"not reached up to depth {depth}", seconds=seconds)
-    return _Row("holds", "bmc", depth, f"no violation up to depth {depth}", seconds=seconds)
+    what = "not reached" if p.kind == "witness" else "no violation"
+    return _Row(
+        outcome_for(p.kind, reachable=False), "bmc", depth, f"{what} up to depth {depth}", seconds=seconds
+    )
 
 
 def _stopped(p: Property, covered: int, why: str, seconds: float) -> _Row:
@@ -358,9 +362,9 @@ def _stopped(p: Property, covered: int, why: str, seconds: float) -> _Row:
     return replace(row, message=f"{row.message}; {why}")
 
 
-def _found(system: System, p: Property, r: Reach, asked: int | None) -> _Row:
+def _counterexample(system: System, p: Property, r: Reach, asked: int | None) -> _Row:
     """The row of a violation (or a reached witness); `asked`: the depth the user asked for."""
-    verdict: Outcome = "reached" if p.kind == "witness" else "violated"
+    verdict = outcome_for(p.kind, reachable=True)
     try:
         trace = build_trace(system, r.states)
     except ReplayError as e:

@@ -48,8 +48,7 @@ from specdsl.ir import (
 from specdsl.irdump import format_excluded, format_expr
 from specdsl.smt.encode import Encoding, decode_state
 from specdsl.smt.solver import NEVER, Budget, Deadline, check, new_solver, reason
-from specdsl.types import capped_size
-from specdsl.values import domain
+from specdsl.values import capped_size, domain
 
 SAMPLE_STATES = 20000  # reachable states sampled to steer the lemmas
 MAX_LEMMAS = 400  # lemmas tried before the loop only drops candidates (so it ends)

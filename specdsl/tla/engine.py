@@ -73,9 +73,8 @@ from specdsl.interp import (
     make_state,
     successors,
 )
-from specdsl.ir import Model, Property, System
+from specdsl.ir import SAFETY_KINDS, Model, Property, System
 from specdsl.irwalk import vars_read
-from specdsl.result import Outcome, Result
 from specdsl.tla.cds import class_archive
 from specdsl.tla.emit import Emitted, base_model, emit, render_config, render_wrapper
 from specdsl.tla.output import (
@@ -94,8 +93,7 @@ from specdsl.tla.output import (
 from specdsl.tla.run import Invocation, JvmProfile, ToolError, Tools, default_heap_mb, locate, run_tlc
 from specdsl.tla.temporal import Parts, fold, split
 from specdsl.trace import Trace, build_trace
-
-SAFETY_KINDS = ("invariant", "witness", "deadlock")
+from specdsl.verdicts import Outcome, Result, outcome_for
 
 
 class TlcEngine:
@@ -200,7 +198,7 @@ class _Check:
             refuted = bool(evaluate(prop.expr, {})) != (prop.kind == "invariant")
         if refuted:
             trace = build_trace(self.system, [next(initial_states(self.system))])
-            verdict: Outcome = "reached" if prop.kind == "witness" else "violated"
+            verdict = outcome_for(prop.kind, reachable=True)
             self.results[prop.name] = _row(self.system, prop, verdict, trace=trace)
         return refuted
 
@@ -223,7 +221,7 @@ class _Check:
             self._lasso_found(pending, finished, model)
             for p in pending:
                 if p.name not in self.results and (run.complete or (run.explored and not self._live(p))):
-                    self._record(p, "unreachable" if p.kind == "witness" else "holds", finished)
+                    self._record(p, outcome_for(p.kind, reachable=False), finished)
             left = [p for p in pending if p.name not in self.results]
             if len(left) == len(pending):  # a run deciding nothing would repeat itself
                 self._fail(left, "internal error: a TLC run decided none of its properties", finished)
@@ -274,8 +272,7 @@ class _Check:
                 continue
             prefixes = [x for t in traces if (x := self._refuting_prefix(p, t)) is not None]
             if prefixes:
-                verdict: Outcome = "reached" if p.kind == "witness" else "violated"
-                self._record(p, verdict, finished, trace=min(prefixes, key=len))
+                self._record(p, outcome_for(p.kind, reachable=True), finished, trace=min(prefixes, key=len))
             elif p.name in reported:
                 message = f"internal error: TLC reports {p.name} but its trace does not refute it"
                 self._fail([p], message, finished)

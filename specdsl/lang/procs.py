@@ -12,10 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from specdsl import ast
-from specdsl import simplify as s
-from specdsl.binders import unshadow
-from specdsl.exprs import Scope, const_int, domain
 from specdsl.ir import (
     BOOL,
     TRUE,
@@ -31,8 +27,12 @@ from specdsl.ir import (
     Var,
     Variant,
 )
-from specdsl.steps import Path, StepLowering, finish, may_block
-from specdsl.symbols import CheckError, Globals, ProcInfo
+from specdsl.lang import ast
+from specdsl.lang import simplify as s
+from specdsl.lang.binders import unshadow
+from specdsl.lang.exprs import Scope, binder_domain, const_int
+from specdsl.lang.steps import Path, StepLowering, finish, may_block
+from specdsl.lang.symbols import CheckError, Globals, ProcInfo
 
 WAKE_LABEL = "<wake>"
 
@@ -56,7 +56,7 @@ def process_info(decl: ast.ProcessDecl, g: Globals, report: Callable[[CheckError
     id_type = None
     if decl.id_domain is not None:
         try:
-            id_type, as_set = domain(decl.id_domain, Scope(g, context="a process id domain"))
+            id_type, as_set = binder_domain(decl.id_domain, Scope(g, context="a process id domain"))
         except CheckError as e:
             report(e)
             return None

@@ -18,9 +18,9 @@ from pathlib import PurePath
 
 from specdsl.interp import GroundAction, State, describe
 from specdsl.ir import MapVal, Rec, Span, StateVar, System, Tag, Value
-from specdsl.result import Result
 from specdsl.trace import Trace
 from specdsl.values import domain, format_value
+from specdsl.verdicts import Result
 
 MAX_COLUMN = 38  # wider cells wrap
 GAP = " │ "

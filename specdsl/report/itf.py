@@ -23,8 +23,8 @@ from typing import Any
 from specdsl import __version__
 from specdsl.interp import describe
 from specdsl.ir import MapVal, Rec, System, Tag, Value
-from specdsl.result import Result
 from specdsl.values import format_value
+from specdsl.verdicts import Result
 
 FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
 

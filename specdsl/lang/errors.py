@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from specdsl.ir import Span
-from specdsl.source import decode
+from specdsl.lang.source import decode
 
 
 @dataclass(frozen=True)

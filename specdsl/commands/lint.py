@@ -7,29 +7,14 @@ checked on its own (its importers check it).
 
 from __future__ import annotations
 
-import pathlib
 import sys
 from collections.abc import Mapping, Sequence
 
-from specdsl.errors import Diagnostic, SpecError
-from specdsl.imports import parse_file
 from specdsl.ir import Span
 from specdsl.irdump import dump
-from specdsl.loader import declares_protocol, load_system
-
-
-def _files(paths: Sequence[str]) -> list[tuple[str, bool]]:
-    """(file, is a protocol) for every file to lint, in order."""
-    out = []
-    for p in paths:
-        path = pathlib.Path(p)
-        if path.is_dir():
-            out += [(str(f), declares_protocol(f)) for f in sorted(path.glob("*.sw")) if f.is_file()]
-        elif path.exists():
-            out.append((p, declares_protocol(path)))
-        else:
-            raise SpecError([Diagnostic(Span(p, 0, 0), "no such file or directory")])
-    return out
+from specdsl.lang.errors import Diagnostic, SpecError
+from specdsl.lang.imports import parse_file
+from specdsl.lang.loader import load_system, spec_files
 
 
 def lint_file(
@@ -63,13 +48,13 @@ def run_lint(
 ) -> int:
     """Exit status: 0 when every file is clean, 2 when any has an error."""
     try:
-        files = _files(paths)
+        files = spec_files(paths)
     except SpecError as e:
         print(e.render(), file=sys.stderr)
         return 2
     failed = False
-    for file, protocol in files:
-        diagnostics = lint_file(file, protocol, overrides, dump_ir, allow_import_outside)
+    for f in files:
+        diagnostics = lint_file(str(f.path), f.protocol, overrides, dump_ir, allow_import_outside)
         if diagnostics:
             failed = True
             print(SpecError(diagnostics).render(), file=sys.stderr)

@@ -13,15 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from specdsl import ast
-from specdsl import simplify as s
-from specdsl.errors import Diagnostic
-from specdsl.exprs import (
+from specdsl.interp import EvalError, evaluate
+from specdsl.ir import BOOL, FALSE, TRUE, Binder, Expr, IntType, Param, Span, Type, Var
+from specdsl.lang import ast
+from specdsl.lang import simplify as s
+from specdsl.lang.errors import Diagnostic
+from specdsl.lang.exprs import (
     Bound,
     Scope,
     Target,
+    binder_domain,
     cond_bindings,
-    domain,
     lower,
     lower_as,
     lower_bool,
@@ -29,12 +31,10 @@ from specdsl.exprs import (
     target,
     write,
 )
-from specdsl.interp import EvalError, evaluate
-from specdsl.ir import BOOL, FALSE, TRUE, Binder, Expr, IntType, Param, Span, Type, Var
-from specdsl.limits import MAX_STEP_ACTIONS, MAX_UNROLL, LimitExceeded
-from specdsl.symbols import CheckError, ProcInfo, did_you_mean
-from specdsl.types import compatible, kind
-from specdsl.values import domain as values_of
+from specdsl.lang.limits import MAX_STEP_ACTIONS, MAX_UNROLL, LimitExceeded
+from specdsl.lang.symbols import CheckError, ProcInfo, did_you_mean
+from specdsl.lang.types import compatible, kind
+from specdsl.values import domain
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ class StepLowering:
 
     def _pick(self, st: ast.Pick, p: Path) -> Path:
         scope = self._scope(p)
-        t, set_expr = domain(st.domain, scope)
+        t, set_expr = binder_domain(st.domain, scope)
         name = scope.fresh(st.var)
         p = replace(p, params=p.params + (Binder(name, t),), bound={**p.bound, st.var: Bound(Param(name), t)})
         if set_expr is not None:
@@ -173,8 +173,8 @@ class StepLowering:
 
     def _for(self, st: ast.For, p: Path) -> list[Path]:
         """Unrolled: the body once per value of the domain (a type, or a constant set)."""
-        t, set_expr = domain(st.domain, self._scope(p))
-        values = values_of(t)
+        t, set_expr = binder_domain(st.domain, self._scope(p))
+        values = domain(t)
         if set_expr is not None:
             try:
                 chosen = evaluate(set_expr, {})

@@ -10,10 +10,10 @@ from pathlib import Path
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
-from specdsl import ast
-from specdsl.errors import Diagnostic, SpecError
 from specdsl.ir import Span
-from specdsl.types import INT_MAX, INT_RANGE
+from specdsl.lang import ast
+from specdsl.lang.errors import Diagnostic, SpecError
+from specdsl.lang.types import INT_MAX, INT_RANGE
 
 MAX_BRACKETS = 64  # nesting of ( [ {
 MAX_DEPTH = 100  # depth of the syntax tree (long operator chains, `not not ...`)

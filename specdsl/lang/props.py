@@ -5,10 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import fields
 
-from specdsl import ast
-from specdsl import simplify as s
-from specdsl.binders import unshadow
-from specdsl.exprs import PRE_STATE, Scope, domain, lower_as, lower_bool
 from specdsl.interp import EvalError, evaluate
 from specdsl.ir import (
     Always,
@@ -33,9 +29,12 @@ from specdsl.ir import (
     Var,
 )
 from specdsl.irwalk import substitute
-from specdsl.symbols import CheckError, Globals, ProcInfo, did_you_mean
-from specdsl.values import domain as values_of
-from specdsl.values import format_value
+from specdsl.lang import ast
+from specdsl.lang import simplify as s
+from specdsl.lang.binders import unshadow
+from specdsl.lang.exprs import PRE_STATE, Scope, binder_domain, lower_as, lower_bool
+from specdsl.lang.symbols import CheckError, Globals, ProcInfo, did_you_mean
+from specdsl.values import domain, format_value
 
 Report = Callable[[CheckError], None]
 IMPLICIT = ("TypeOK", "DeadlockFree")
@@ -139,8 +138,8 @@ def temporal(e: ast.Expr, scope: Scope) -> Temporal:
         cls = TAnd if e.op == "and" else TOr
         return cls(_flat(a, cls) + _flat(b, cls))
     if isinstance(e, ast.Quantifier):
-        t, set_expr = domain(e.domain, scope)
-        values = values_of(t) if set_expr is None else _constant_set(set_expr, e.domain.span)
+        t, set_expr = binder_domain(e.domain, scope)
+        values = domain(t) if set_expr is None else _constant_set(set_expr, e.domain.span)
         parts = tuple(temporal(e.body, scope.bind(e.var, s.lit(v, t), t)) for v in values)
         return TAnd(parts) if e.kind == "forall" else TOr(parts)
     raise CheckError(
@@ -209,6 +208,6 @@ def _instance(ref: ast.ProcRef, g: Globals) -> tuple[ProcInfo, Value | None]:
         raise CheckError(ref.span, f"`{ref.name}` is a process family: name one instance, `{ref.name}[i]`")
     x = lower_as(ref.index, Scope(g, context="a process id"), info.id_type, "a process id")
     v = evaluate(x, {})
-    if v not in values_of(info.id_type):
+    if v not in domain(info.id_type):
         raise CheckError(ref.index.span, f"`{ref.name}` has no instance {format_value(v)}")
     return info, v

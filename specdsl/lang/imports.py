@@ -19,11 +19,11 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from specdsl import ast
-from specdsl.errors import Diagnostic, SpecError
 from specdsl.ir import Span
-from specdsl.source import decode
-from specdsl.syntax import parse
+from specdsl.lang import ast
+from specdsl.lang.errors import Diagnostic, SpecError
+from specdsl.lang.source import decode
+from specdsl.lang.syntax import parse
 
 # UTF-32 first: its little-endian mark starts with UTF-16's.
 _OTHER_ENCODINGS = (

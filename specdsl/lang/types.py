@@ -1,4 +1,5 @@
-"""Type relations used by the checker: compatibility, joins, and the state-space guard."""
+"""Type relations used by the checker: compatibility, joins, and the state-space guard
+(the value cap itself, `ir.MAX_VALUES`, is the IR's promise to the engines)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from specdsl.ir import (
     TaggedType,
     Type,
 )
+from specdsl.values import capped_size
 
-MAX_VALUES = 65536  # a type with more values is refused (state-space guard)
 MAX_STATE_CELLS = 4096  # scalar components of one state (a map of 60000 keys to 0..0 has one value)
 MAX_GROUND_ACTIONS = 16384  # actions times the values of their parameters: what the engines enumerate
 # Every integer a spec can compute lies here: TLC's integers are 32-bit and it
@@ -23,28 +24,6 @@ INT_RANGE = f"{INT_MIN}..{INT_MAX}"
 
 def within_int_range(t: IntType) -> bool:
     return t.lo >= INT_MIN and t.hi <= INT_MAX
-
-
-def capped_size(t: Type, cap: int = MAX_VALUES + 1) -> int:
-    """The number of values of `t`, or `cap` when there are at least that many
-    (never builds the huge numbers `set of set of ...` would need)."""
-    if isinstance(t, BoolType):
-        n = 2
-    elif isinstance(t, IntType):
-        n = max(0, t.hi - t.lo + 1)
-    elif isinstance(t, TaggedType):
-        n = sum(1 if v.payload is None else capped_size(v.payload, cap) for v in t.variants)
-    elif isinstance(t, RecordType):
-        n = 1
-        for _, ft in t.fields:
-            n = min(n * capped_size(ft, cap), cap)
-    elif isinstance(t, MapType):
-        n = _capped_power(capped_size(t.value, cap), capped_size(t.key, cap), cap)
-    elif isinstance(t, SetType):
-        n = _capped_power(2, capped_size(t.elem, cap), cap)
-    else:  # pragma: no cover - the Type union is closed
-        raise TypeError(t)
-    return min(n, cap)
 
 
 def state_cells(t: Type) -> int:
@@ -60,17 +39,6 @@ def state_cells(t: Type) -> int:
     if isinstance(t, SetType):
         return capped_size(t.elem)
     return 1
-
-
-def _capped_power(base: int, exp: int, cap: int) -> int:
-    if base <= 1:
-        return 1 if exp == 0 else base
-    n = 1
-    for _ in range(exp):
-        n *= base
-        if n >= cap:
-            return cap
-    return n
 
 
 def compatible(a: Type, b: Type) -> bool:

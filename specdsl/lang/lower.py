@@ -1,4 +1,4 @@
-"""Checked modules -> IR system: resolve names, check types and rules, lower.
+"""Parsed modules -> IR system (the checker's entry): resolve names, check types and rules, lower.
 
 Errors are collected, not raised one by one: each declaration, statement and
 property is checked on its own, so one run reports everything it can.  The
@@ -13,16 +13,17 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from specdsl import ast
-from specdsl.errors import Diagnostic, SpecError
-from specdsl.exprs import PRE_STATE, Scope, const_int, lower
 from specdsl.ir import Action, Model, Param, Process, StateVar, System
-from specdsl.limits import LimitExceeded
-from specdsl.procs import lower_process, process_info
-from specdsl.props import IMPLICIT, assumption, deadlock_free, declared, fair_model, type_ok
-from specdsl.state import global_vars, process_vars
-from specdsl.symbols import CheckError, Globals, did_you_mean
-from specdsl.types import MAX_GROUND_ACTIONS, MAX_STATE_CELLS, capped_size, state_cells
+from specdsl.lang import ast
+from specdsl.lang.errors import Diagnostic, SpecError
+from specdsl.lang.exprs import PRE_STATE, Scope, const_int, lower
+from specdsl.lang.limits import LimitExceeded
+from specdsl.lang.procs import lower_process, process_info
+from specdsl.lang.props import IMPLICIT, assumption, deadlock_free, declared, fair_model, type_ok
+from specdsl.lang.state import global_vars, process_vars
+from specdsl.lang.symbols import CheckError, Globals, did_you_mean
+from specdsl.lang.types import MAX_GROUND_ACTIONS, MAX_STATE_CELLS, state_cells
+from specdsl.values import capped_size
 
 
 class _Collector:
@@ -34,16 +35,16 @@ class _Collector:
             self.diagnostics.append(e.diagnostic)
 
 
-def check(modules: Sequence[ast.Module], name: str, file: str, overrides: Mapping[str, int]) -> System:
+def lower_spec(modules: Sequence[ast.Module], name: str, file: str, overrides: Mapping[str, int]) -> System:
     """`modules` in import order (imports before their importers, the spec last)."""
     report = _Collector()
     try:
-        return _check(modules, name, file, overrides, report)
+        return _lower(modules, name, file, overrides, report)
     except LimitExceeded as e:  # what was found so far, and where lowering stopped
         raise SpecError(_ordered([*report.diagnostics, e.diagnostic], [m.file for m in modules])) from None
 
 
-def _check(
+def _lower(
     modules: Sequence[ast.Module], name: str, file: str, overrides: Mapping[str, int], report: _Collector
 ) -> System:
     decls = [d for m in modules for d in m.decls]

@@ -11,9 +11,9 @@ with the position of the expression or statement that crosses one.
 
 from __future__ import annotations
 
-from specdsl.errors import Diagnostic
 from specdsl.ir import Expr
 from specdsl.irwalk import children
+from specdsl.lang.errors import Diagnostic
 
 MAX_EXPR_NODES = 10_000  # the real specs' largest lowered expression has under 100
 MAX_EXPR_DEPTH = 100  # as the syntax's MAX_DEPTH; the TLA+ printer overflows Python's stack near 200

@@ -7,11 +7,23 @@ import difflib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from specdsl import ast
-from specdsl.errors import Diagnostic
-from specdsl.ir import BOOL, IntType, MapType, RecordType, SetType, Span, TaggedType, Type, Variant
-from specdsl.limits import Extent
-from specdsl.types import INT_RANGE, MAX_VALUES, capped_size, describe, within_int_range
+from specdsl.ir import (
+    BOOL,
+    MAX_VALUES,
+    IntType,
+    MapType,
+    RecordType,
+    SetType,
+    Span,
+    TaggedType,
+    Type,
+    Variant,
+)
+from specdsl.lang import ast
+from specdsl.lang.errors import Diagnostic
+from specdsl.lang.limits import Extent
+from specdsl.lang.types import INT_RANGE, describe, within_int_range
+from specdsl.values import capped_size
 
 
 class CheckError(Exception):

@@ -13,9 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-from specdsl import ast
-from specdsl import simplify as s
-from specdsl.errors import Diagnostic
 from specdsl.ir import (
     BOOL,
     Expr,
@@ -34,18 +31,21 @@ from specdsl.ir import (
     Type,
     Var,
 )
-from specdsl.limits import LimitExceeded
-from specdsl.symbols import CheckError, Globals, ProcInfo, did_you_mean
-from specdsl.types import (
+from specdsl.lang import ast
+from specdsl.lang import simplify as s
+from specdsl.lang.errors import Diagnostic
+from specdsl.lang.limits import LimitExceeded
+from specdsl.lang.symbols import CheckError, Globals, ProcInfo, did_you_mean
+from specdsl.lang.types import (
     INT_RANGE,
     arith_range,
-    capped_size,
     compatible,
     describe,
     join,
     kind,
     within_int_range,
 )
+from specdsl.values import capped_size
 
 Typed = tuple[Expr, Type]
 
@@ -134,7 +134,7 @@ def const_int(e: ast.Expr, globals: Globals) -> int:
     return x.value
 
 
-def domain(e: ast.Expr, scope: Scope) -> tuple[Type, Expr | None]:
+def binder_domain(e: ast.Expr, scope: Scope) -> tuple[Type, Expr | None]:
     """A binder's domain: a type (no set) or a set expression (its element type, the set)."""
     if (
         isinstance(e, ast.Name)
@@ -328,7 +328,7 @@ def _binary(e: ast.Binary, scope: Scope, expected: Type | None) -> Typed:
         return s.binary(op, a, b, t), t
     assert op == "in"
     x, tx = lower(e.lhs, scope)
-    dom, set_expr = domain(e.rhs, scope)
+    dom, set_expr = binder_domain(e.rhs, scope)
     if not compatible(tx, dom):
         raise CheckError(e.span, f"cannot test whether {kind(tx)} is in a set of {describe(dom)}")
     if set_expr is None:
@@ -491,7 +491,7 @@ def _ite(e: ast.IfExpr, scope: Scope, expected: Type | None) -> Typed:
 
 
 def _bind_var(var: str, dom: ast.Expr, scope: Scope) -> tuple[str, Type, Expr | None, Scope]:
-    t, set_expr = domain(dom, scope)
+    t, set_expr = binder_domain(dom, scope)
     name = scope.fresh(var)
     return name, t, set_expr, scope.bind(var, Param(name), t).use(name)
 

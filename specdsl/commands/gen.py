@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from specdsl.atomic import write_atomic
-from specdsl.errors import Diagnostic, SpecError
 from specdsl.ir import Span
+from specdsl.lang.errors import Diagnostic, SpecError
 from specdsl.tla.emit import emit
 from specdsl.tla.manifest import (
     MANIFEST,
@@ -101,7 +101,7 @@ def run_gen(
     force: bool = False,
     allow_import_outside: bool = False,
 ) -> int:
-    from specdsl.loader import find_specs
+    from specdsl.lang.loader import find_specs
 
     try:
         specs = _unique(find_specs(paths))
@@ -177,7 +177,7 @@ def _generate(
     specs: Sequence[Path], overrides: Mapping[str, int], allow_import_outside: bool
 ) -> dict[str, _Generated]:
     """Every file the specs generate, by name; SpecError for two specs whose files share a name."""
-    from specdsl.loader import load_system
+    from specdsl.lang.loader import load_system
 
     files: dict[str, _Generated] = {}
     claimed: dict[str, tuple[str, Path]] = {}  # case-folded file name -> (file name, spec)

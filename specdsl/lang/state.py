@@ -5,13 +5,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 
-from specdsl import ast
-from specdsl import simplify as s
-from specdsl.exprs import Scope, lower_as
 from specdsl.interp import EvalError, evaluate
 from specdsl.ir import BOOL, IntType, MapType, MapVal, SetType, StateVar, Tag, Type, Value
-from specdsl.symbols import CheckError, Globals, ProcInfo
-from specdsl.types import describe
+from specdsl.lang import ast
+from specdsl.lang import simplify as s
+from specdsl.lang.exprs import Scope, lower_as
+from specdsl.lang.symbols import CheckError, Globals, ProcInfo
+from specdsl.lang.types import describe
 from specdsl.values import contains, domain, format_value
 
 

@@ -1,0 +1,1 @@
+"""The commands `specdsl check`, `gen` and `lint`: what the command line dispatches to."""
